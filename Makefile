@@ -1,0 +1,27 @@
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test demo lint bench bench-smoke docs clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "torch==2.13.0"
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+lint: venv
+	$(VENV)/bin/ruff check torchsom tests benchmarks
+
+test: venv lint
+	MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider --cov=torchsom --cov-report=term --cov-fail-under=90
+
+demo: venv
+	MPLBACKEND=Agg $(PY) -m torchsom demo --out demo-output
+
+clean:
+	rm -rf $(VENV) .bench demo-output .pytest_cache .coverage

@@ -1,0 +1,7 @@
+"""Allow ``python -m torchsom``."""
+
+import sys
+
+from torchsom.cli.main import main
+
+sys.exit(main())

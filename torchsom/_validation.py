@@ -1,0 +1,238 @@
+"""The input checkers used at every public entry point.
+
+Public methods call these once, at the boundary; internal kernels assume valid input.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchsom.exceptions import InvalidParameterError
+
+__all__ = [
+    "as_data",
+    "as_target",
+    "check_int",
+    "check_positive_float",
+    "check_bool",
+    "resolve_device",
+]
+
+
+def _to_tensor(value: Any, name: str) -> torch.Tensor:
+    """Turn an array-like (tensor, ndarray, DataFrame, list) into a tensor, without copying
+    where possible; reject non-numeric kinds with a TypeError that names ``name``."""
+    if isinstance(value, torch.Tensor):
+        tensor = value
+    else:
+        if hasattr(value, "to_numpy") and callable(value.to_numpy):  # pandas
+            value = value.to_numpy()
+        if isinstance(value, (list, tuple)):
+            try:
+                value = np.asarray(value)
+            except ValueError as exc:  # ragged lists
+                raise ValueError(
+                    f"{name} must be a rectangular array of numbers; got a ragged "
+                    f"{type(value).__name__}: {exc}"
+                ) from None
+        if not isinstance(value, np.ndarray):
+            raise TypeError(
+                f"{name} must be a torch.Tensor, numpy array, pandas DataFrame or list of "
+                f"numbers; got {type(value).__name__}."
+            )
+        if value.dtype.kind not in "iuf":
+            raise TypeError(
+                f"{name} must hold real numbers (float or int); got numpy dtype "
+                f"{value.dtype}. Convert it first, e.g. with .astype('float32')."
+            )
+        tensor = torch.from_numpy(np.ascontiguousarray(value))
+    if tensor.dtype == torch.bool or tensor.is_complex() or not (
+        tensor.is_floating_point() or tensor.dtype in _INT_DTYPES
+    ):
+        raise TypeError(
+            f"{name} must hold real numbers (float or int); got dtype {tensor.dtype}. "
+            "Convert it first, e.g. with .float()."
+        )
+    return tensor
+
+
+_INT_DTYPES = {torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64}
+
+
+def as_data(
+    data: Any,
+    *,
+    name: str = "data",
+    num_features: int | None = None,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str = "cpu",
+    allow_1d: bool = True,
+) -> torch.Tensor:
+    """Check ``data`` and return it as a 2-D tensor of shape (n_samples, num_features).
+
+    Parameters
+    ----------
+    data : array-like
+        A tensor, numpy array, pandas DataFrame or nested list. A 1-D input is one
+        sample when ``allow_1d`` is true.
+    name : str
+        Argument name used in error messages.
+    num_features : int, optional
+        Expected number of columns.
+    dtype : torch.dtype
+        Floating dtype of the result.
+    device : torch.device or str
+        Device of the result.
+    allow_1d : bool
+        Accept a single sample of shape (num_features,).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (n_samples, num_features), contiguous, finite.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric input.
+    ValueError
+        For a wrong number of dimensions or features, empty input, NaN or inf.
+    """
+    tensor = _to_tensor(data, name)
+    if tensor.dim() == 1 and allow_1d:
+        tensor = tensor.unsqueeze(0)
+    if tensor.dim() != 2:
+        expected = "(n_samples, num_features)" + (" or (num_features,)" if allow_1d else "")
+        raise ValueError(
+            f"{name} must have shape {expected}; got {tensor.dim()}-D shape {tuple(tensor.shape)}."
+        )
+    if tensor.shape[0] == 0 or tensor.shape[1] == 0:
+        raise ValueError(
+            f"{name} is empty (shape {tuple(tensor.shape)}); at least one sample with at "
+            "least one feature is needed."
+        )
+    if num_features is not None and tensor.shape[1] != num_features:
+        raise ValueError(
+            f"{name} must have {num_features} features (shape (n_samples, {num_features})); "
+            f"got shape {tuple(tensor.shape)} with {tensor.shape[1]} features."
+        )
+    tensor = tensor.to(device=device, dtype=dtype)
+    if not tensor.is_contiguous():
+        tensor = tensor.contiguous()
+    _check_finite(tensor, name)
+    return tensor
+
+
+def _check_finite(tensor: torch.Tensor, name: str) -> None:
+    """Raise a ValueError that counts NaN/inf values and names the first bad row."""
+    finite = torch.isfinite(tensor)
+    if bool(finite.all()):
+        return
+    n_nan = int(torch.isnan(tensor).sum())
+    n_inf = int(torch.isinf(tensor).sum())
+    first_row = int((~finite).reshape(tensor.shape[0], -1).any(dim=1).nonzero()[0, 0])
+    parts = []
+    if n_nan:
+        parts.append(f"{n_nan} NaN")
+    if n_inf:
+        parts.append(f"{n_inf} inf")
+    raise ValueError(
+        f"{name} contains {' and '.join(parts)} value(s); the first is in row {first_row}. "
+        "Impute or drop them first: a SOM cannot train on or map non-finite values."
+    )
+
+
+def as_target(
+    target: Any, *, n_samples: int, name: str = "target", device: torch.device | str = "cpu"
+) -> torch.Tensor:
+    """Check ``target`` against ``n_samples`` and return it as a tensor.
+
+    Integer targets keep an integer dtype; floating targets become float32.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric targets.
+    ValueError
+        For a length mismatch or non-finite values.
+    """
+    tensor = _to_tensor(target, name)
+    if tensor.dim() == 0 or tensor.dim() > 2:
+        raise ValueError(
+            f"{name} must have shape (n_samples,) or (n_samples, n_outputs); got shape "
+            f"{tuple(tensor.shape)}."
+        )
+    if tensor.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {tensor.shape[0]} entries but data has {n_samples} samples; "
+            "they must match."
+        )
+    if tensor.is_floating_point():
+        tensor = tensor.to(dtype=torch.float32)
+        if tensor.numel():
+            _check_finite(tensor.reshape(tensor.shape[0], -1), name)
+    return tensor.to(device)
+
+
+def check_int(name: str, value: Any, minimum: int) -> int:
+    """Return ``value`` if it is an int ≥ ``minimum`` (bools rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidParameterError(
+            f"{name} must be an int >= {minimum}; got {value!r} of type {type(value).__name__}."
+        )
+    if value < minimum:
+        raise InvalidParameterError(f"{name} must be an int >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+def check_positive_float(name: str, value: Any) -> float:
+    """Return ``value`` as float if it is a finite real number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameterError(
+            f"{name} must be a real number > 0; got {value!r} of type {type(value).__name__}."
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidParameterError(f"{name} must be a finite real number > 0; got {value!r}.")
+    return float(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(
+            f"{name} must be True or False; got {value!r} of type {type(value).__name__}."
+        )
+    return bool(value)
+
+
+def resolve_device(device: Any) -> str:
+    """Resolve ``device`` (None means "cuda if available") to a device string.
+
+    Raises
+    ------
+    InvalidParameterError
+        If the device string is not understood or the device is not available.
+    """
+    if device is None:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise InvalidParameterError(
+            f"device must be None, 'cpu', 'cuda', 'cuda:N' or a torch.device; got {device!r}."
+        ) from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidParameterError(
+            f"device={device!r} was requested but CUDA is not available on this machine; "
+            "use device='cpu' or device=None."
+        )
+    if parsed.type not in ("cpu", "cuda", "mps"):
+        raise InvalidParameterError(
+            f"device must be 'cpu' or 'cuda'; got {device!r} (type {parsed.type!r})."
+        )
+    return str(parsed)

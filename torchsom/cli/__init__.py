@@ -1,0 +1,1 @@
+"""Command-line interface (``torchsom ...`` and ``python -m torchsom ...``)."""

@@ -1,0 +1,34 @@
+"""Argument parsing and dispatch for the ``torchsom`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from torchsom.exceptions import InvalidParameterError
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``torchsom`` argument parser."""
+    parser = argparse.ArgumentParser(prog="torchsom", description="Self-Organizing Maps.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="train a map on built-in blobs data")
+    demo.add_argument("--out", default="demo-output", help="folder for the figures")
+    demo.add_argument("--epochs", type=int, default=100, help="training epochs")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (2 for a library error)."""
+    args = build_parser().parse_args(argv)
+    from torchsom.cli import commands
+
+    try:
+        return commands.COMMANDS[args.command](args)
+    except (InvalidParameterError, ValueError, TypeError, ImportError) as exc:
+        print(f"torchsom: error: {exc}", file=sys.stderr)
+        return 2

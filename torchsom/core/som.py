@@ -1,0 +1,478 @@
+"""The self-organizing map: an ``nn.Module`` holding the codebook and the training loop.
+
+Public methods validate their input once and delegate the arithmetic to
+:mod:`torchsom.functional`; maps, retrieval and clustering live in their own modules.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from torchsom._validation import as_data, check_int
+from torchsom.core.base_som import BaseSOM
+from torchsom.core.parameters import INITIALIZATION_MODES, SOM_PARAMETERS, validate_parameters
+from torchsom._registry import check_choice
+from torchsom.exceptions import TorchSOMWarning
+from torchsom.functional.bmu import topk_bmus
+from torchsom.functional.decay import DECAY_FUNCTIONS
+from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
+from torchsom.functional.initialization import pca_init, random_init, unit_random_codebook
+from torchsom.functional.metrics import non_adjacent
+from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
+from torchsom.functional.smoothing import GridIndex, GridKernel
+from torchsom.functional.training import batch_epoch, minibatch_epoch, minibatch_update
+from torchsom.search import create_search_strategy
+from torchsom.topology.coordinates import (
+    adjacency_threshold,
+    grid_distance_sq,
+    grid_periods,
+    grid_positions,
+)
+from torchsom.topology.neighbors import get_all_neighbors_up_to_order
+from torchsom._validation import resolve_device
+
+__all__ = ["SOM"]
+
+
+def _function_name(value: str | Callable[..., Any]) -> str:
+    return value if isinstance(value, str) else getattr(value, "__name__", type(value).__name__)
+
+
+class SOM(BaseSOM):
+    """Self-organizing map on a rectangular or hexagonal grid.
+
+    Parameters
+    ----------
+    x, y : int
+        Number of grid rows and columns (each >= 1).
+    num_features : int
+        Dimension of the input vectors.
+    epochs : int, default=10
+        Passes over the data made by :meth:`fit`.
+    batch_size : int, default=5
+        Samples per update of the mini-batch rule (ignored by the batch rule).
+    sigma : float, default=1.0
+        Initial neighbourhood width, in grid units.
+    learning_rate : float, default=0.5
+        Initial learning rate.
+    neighborhood_order : int, default=1
+        Neighbour rings used by the U-matrix, the classification tie-break and sample
+        retrieval (training does not use it).
+    topology : {"rectangular", "hexagonal"}, default="rectangular"
+        Grid geometry; hexagonal grids use odd-r rows (odd rows shifted right).
+    lr_decay_function, sigma_decay_function : str or callable, default="asymptotic_decay"
+        Schedules ``(value0, t, epochs) -> value``, evaluated per epoch.
+    neighborhood_function : str or callable, default="gaussian"
+        ``gaussian``, ``mexican_hat``, ``bubble``, ``triangle``, or an element-wise
+        callable ``(dist_sq, sigma) -> weights``.
+    distance_function : str or callable, default="euclidean"
+        ``euclidean``, ``cosine``, ``manhattan``, ``chebyshev``, or a callable
+        ``(data (b, F), weights (x, y, F)) -> (b, x, y)``.
+    initialization_mode : {"random", "pca"}, default="random"
+        Default mode of :meth:`initialize_weights`.
+    pbc : bool, default=False
+        Periodic boundaries (a torus). Hexagonal tori need an even ``x``.
+    search_backend : {"auto", "torch", "faiss"}, default="auto"
+        BMU search backend for :meth:`identify_bmus` and the maps.
+    device : str or torch.device, optional
+        ``None`` means "cuda if available", resolved at construction.
+    random_seed : int, default=42
+        Seed of the map's own generator (initialisation and shuffling). The global torch
+        random state is never touched.
+    algorithm : {"minibatch", "batch"}, default="minibatch"
+        Training rule; see :meth:`fit`.
+
+    Attributes
+    ----------
+    weights : torch.nn.Parameter
+        The codebook, shape (x, y, num_features).
+    xx, yy : torch.Tensor
+        Vertical and horizontal neuron positions, shape (x, y).
+    quantization_errors_, topographic_errors_ : list of float
+        Per-epoch errors of every :meth:`fit` call so far (TE in percent).
+    epochs_trained_ : int
+        Epochs completed over all calls to :meth:`fit`.
+    """
+
+    _VALID_RETRIEVAL_MODES: ClassVar[tuple[str, ...]] = (
+        "bmu_only",
+        "bmu_neighborhood",
+        "bmu_neighborhood_knn",
+    )
+
+    def __init__(
+        self,
+        x: int,
+        y: int,
+        num_features: int,
+        epochs: int = 10,
+        batch_size: int = 5,
+        sigma: float = 1.0,
+        learning_rate: float = 0.5,
+        neighborhood_order: int = 1,
+        topology: str = "rectangular",
+        lr_decay_function: str | Callable[..., float] = "asymptotic_decay",
+        sigma_decay_function: str | Callable[..., float] = "asymptotic_decay",
+        neighborhood_function: str | Callable[..., torch.Tensor] = "gaussian",
+        distance_function: str | Callable[..., torch.Tensor] = "euclidean",
+        initialization_mode: str = "random",
+        pbc: bool = False,
+        search_backend: str = "auto",
+        device: str | torch.device | None = None,
+        random_seed: int | None = 42,
+        algorithm: str = "minibatch",
+    ) -> None:
+        super().__init__()
+        params = {name: value for name, value in locals().items() if name in SOM_PARAMETERS}
+        validate_parameters(params)
+        self.x, self.y, self.num_features = int(x), int(y), int(num_features)
+        self.epochs, self.batch_size = int(epochs), int(batch_size)
+        self.sigma, self.learning_rate = float(sigma), float(learning_rate)
+        self.neighborhood_order = int(neighborhood_order)
+        self.topology, self.pbc = topology, bool(pbc)
+        self.lr_decay_function, self.sigma_decay_function = lr_decay_function, sigma_decay_function
+        self.neighborhood_function, self.distance_function = (
+            neighborhood_function,
+            distance_function,
+        )
+        self.initialization_mode, self.search_backend = initialization_mode, search_backend
+        self.random_seed, self.algorithm = random_seed, algorithm
+        self.device = resolve_device(device)
+
+        self.distance_fn_name = _function_name(distance_function)
+        self.neighborhood_fn_name = _function_name(neighborhood_function)
+        self.distance_fn = DISTANCE_FUNCTIONS.resolve("distance_function", distance_function)
+        self.neighborhood_fn = NEIGHBORHOOD_FUNCTIONS.resolve(
+            "neighborhood_function", neighborhood_function
+        )
+        self.lr_decay_fn = DECAY_FUNCTIONS.resolve("lr_decay_function", lr_decay_function)
+        self.sigma_decay_fn = DECAY_FUNCTIONS.resolve("sigma_decay_function", sigma_decay_function)
+        self._cross_distance = cross_distance_for(self.distance_fn)
+
+        self._generator = torch.Generator(device="cpu")
+        self._generator.manual_seed(0 if random_seed is None else int(random_seed))
+        if random_seed is None:
+            self._generator.seed()
+
+        row_coord, col_coord = grid_positions(self.x, self.y, topology, device=self.device)
+        self.register_buffer("xx", row_coord, persistent=False)
+        self.register_buffer("yy", col_coord, persistent=False)
+        self.register_buffer(
+            "_positions", torch.stack((row_coord.reshape(-1), col_coord.reshape(-1)), 1),
+            persistent=False,
+        )
+        codebook = unit_random_codebook(self.x, self.y, self.num_features, self._generator,
+                                        torch.float32)
+        self.weights = nn.Parameter(codebook.to(self.device), requires_grad=False)
+        self._build_neighbor_offsets()
+        self._search_strategy = create_search_strategy(
+            search_backend, self.distance_fn, self.distance_fn_name, self.x * self.y,
+            device=self.device,
+        )
+        self.search_backend_ = getattr(self._search_strategy, "name", "torch")
+        self.quantization_errors_: list[float] = []
+        self.topographic_errors_: list[float] = []
+        self.epochs_trained_ = 0
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_config(cls, config: Any, **overrides: Any) -> SOM:
+        """Build a SOM from a :class:`~torchsom.configs.SOMConfig` (or a dict)."""
+        values = dict(config) if isinstance(config, dict) else config.model_dump()
+        values.update(overrides)
+        return cls(**values)
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments of this map, as given."""
+        return {name: getattr(self, name) for name in SOM_PARAMETERS}
+
+    def _build_neighbor_offsets(self) -> None:
+        offsets = get_all_neighbors_up_to_order(self.topology, self.neighborhood_order)
+        self._neighbor_offsets = offsets
+        if isinstance(offsets, dict):
+            self._even_row_offsets = offsets["even"]
+            self._odd_row_offsets = offsets["odd"]
+
+    def set_neighborhood_order(self, neighborhood_order: int) -> None:
+        """Change the neighbour rings used by maps and retrieval (weights untouched)."""
+        if isinstance(neighborhood_order, int) and not isinstance(neighborhood_order, bool):
+            if neighborhood_order < 1:
+                raise ValueError(
+                    f"neighborhood_order must be >= 1, got {neighborhood_order}."
+                )
+        check_int("neighborhood_order", neighborhood_order, 1)
+        self.neighborhood_order = int(neighborhood_order)
+        self._build_neighbor_offsets()
+
+    def _apply(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> SOM:
+        super()._apply(fn, *args, **kwargs)
+        self.device = str(self.weights.device)
+        return self
+
+    # ------------------------------------------------------------------ geometry
+    @property
+    def _periods(self) -> tuple[float, float] | None:
+        return grid_periods(self.x, self.y, self.topology) if self.pbc else None
+
+    def _grid_index(self) -> GridIndex:
+        return GridIndex(self.x, self.y, self.topology, self._positions, self._periods)
+
+    @property
+    def coord_distances_sq(self) -> torch.Tensor:
+        """Squared grid distances between all neuron pairs, shape (n, n).
+
+        Computed on demand (it is O(neurons²)); training never uses it.
+        """
+        every = torch.arange(self.x * self.y, device=self._positions.device)
+        return grid_distance_sq(self._positions, every, self._periods)
+
+    @property
+    def lr_schedule(self) -> torch.Tensor:
+        """Learning rate of every epoch for the current settings, shape (epochs,)."""
+        return torch.tensor(
+            [self.lr_decay_fn(self.learning_rate, t, self.epochs) for t in range(self.epochs)],
+            dtype=torch.float32,
+        )
+
+    @property
+    def sigma_schedule(self) -> torch.Tensor:
+        """Sigma of every epoch for the current settings, shape (epochs,)."""
+        return torch.tensor(
+            [self.sigma_decay_fn(self.sigma, t, self.epochs) for t in range(self.epochs)],
+            dtype=torch.float32,
+        )
+
+    def _codebook(self) -> torch.Tensor:
+        return self.weights.detach().reshape(self.x * self.y, self.num_features)
+
+    def _check_data(self, data: Any, name: str = "data") -> torch.Tensor:
+        return as_data(
+            data, name=name, num_features=self.num_features, dtype=self.weights.dtype,
+            device=self.weights.device,
+        )
+
+    # ------------------------------------------------------------------ initialisation
+    def initialize_weights(self, data: Any, mode: str | None = None) -> None:
+        """Set the codebook from data.
+
+        Parameters
+        ----------
+        data : array-like
+            Shape (n_samples, num_features).
+        mode : {"random", "pca"}, optional
+            ``random`` copies randomly drawn samples (the map's generator); ``pca`` spreads
+            the codebook over the plane of the two leading principal components. Defaults
+            to ``initialization_mode``.
+
+        Raises
+        ------
+        ValueError
+            For an unknown mode, or PCA with fewer than 2 features or 2 samples.
+        """
+        mode = self.initialization_mode if mode is None else mode
+        check_choice("mode", mode, INITIALIZATION_MODES,
+                     "Invalid initialization mode (only 'random' or 'pca' are allowed)")
+        samples = self._check_data(data)
+        if mode == "pca":
+            if self.num_features < 2:
+                raise ValueError(
+                    "PCA initialization needs at least 2 features; this map has "
+                    f"num_features={self.num_features}. Use mode='random'."
+                )
+            if samples.shape[0] < 2:
+                raise ValueError(
+                    "PCA initialization needs at least 2 samples; data has "
+                    f"{samples.shape[0]}. Use mode='random'."
+                )
+            codebook = pca_init(samples, self.x, self.y, self.topology)
+        else:
+            codebook = random_init(samples, self.x, self.y, self._generator)
+        with torch.no_grad():
+            self.weights.copy_(codebook)
+        self._search_strategy.rebuild_index(self.weights)
+
+    # ------------------------------------------------------------------ training
+    def fit(
+        self, data: Any, verbose: bool = True
+    ) -> tuple[list[float], list[float]]:
+        """Train the map.
+
+        Two rules are available through the ``algorithm`` constructor argument:
+
+        * ``"minibatch"`` (default): each batch of ``batch_size`` shuffled samples moves
+          every neuron by ``(lr / b) · Σ_k h(bmu_k, n) · (x_k − w_n)``.
+        * ``"batch"``: Kohonen's batch map. Each epoch searches all samples once, then sets
+          ``w_n ← w_n + lr · (Σ_i h(bmu_i, n) x_i / Σ_i h(bmu_i, n) − w_n)`` (``lr`` clipped
+          to 1). It costs about one BMU search per epoch and is the fast path for large
+          data.
+
+        Learning rate and sigma follow their schedules per epoch. A second call continues
+        from the current weights and restarts the schedules. If training raises (or is
+        interrupted), the weights are restored to what they were before the call.
+
+        Parameters
+        ----------
+        data : array-like
+            Shape (n_samples, num_features).
+        verbose : bool, default=True
+            Show a progress bar with the current errors.
+
+        Returns
+        -------
+        quantization_errors : list of float
+            Length ``epochs``. Epoch ``t``'s value is the mean BMU distance found by the
+            searches training made during epoch ``t`` (each batch searched before its
+            update; for the batch rule, the search at the start of the epoch).
+        topographic_errors : list of float
+            Length ``epochs``, in percent: the share of samples whose two best units, from
+            the same searches, are not adjacent.
+        """
+        samples = self._check_data(data)
+        check_int("epochs", self.epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
+        initial = self.weights.detach().clone()
+        try:
+            q_list, t_list = self._train(samples, verbose)
+        except BaseException:
+            with torch.no_grad():
+                self.weights.copy_(initial)
+            self._search_strategy.rebuild_index(self.weights)
+            raise
+        self._search_strategy.rebuild_index(self.weights)
+        self.quantization_errors_.extend(q_list)
+        self.topographic_errors_.extend(t_list)
+        self.epochs_trained_ += len(q_list)
+        return q_list, t_list
+
+    def _train(self, samples: torch.Tensor, verbose: bool) -> tuple[list[float], list[float]]:
+        grid = self._grid_index()
+        codebook = self.weights.detach().reshape(self.x * self.y, self.num_features)
+        n = samples.shape[0]
+        threshold = adjacency_threshold(self.topology)
+        single = self.x * self.y == 1
+        q_values, t_values = [], []
+        bar = tqdm(range(self.epochs), desc="Training SOM", unit="epoch", disable=not verbose,
+                   leave=True)
+        for epoch in bar:
+            lr = float(self.lr_decay_fn(self.learning_rate, epoch, self.epochs))
+            sigma = float(self.sigma_decay_fn(self.sigma, epoch, self.epochs))
+            kernel = GridKernel(grid, self.neighborhood_fn, max(sigma, 1e-12), codebook.dtype)
+            with torch.no_grad():
+                if self.algorithm == "batch":
+                    dist, best = batch_epoch(codebook, samples, lr, kernel, self._cross_distance)
+                else:
+                    order = torch.randperm(n, generator=self._generator).to(samples.device)
+                    dist, best = minibatch_epoch(
+                        codebook, samples[order], self.batch_size, lr, kernel,
+                        self._cross_distance,
+                    )
+            q_values.append(dist.mean())
+            if single:
+                t_values.append(torch.full((), float("nan"), device=samples.device))
+            else:
+                t_values.append(
+                    non_adjacent(best[:, 0], best[:, 1], self._positions, threshold,
+                                 self._periods).float().mean() * 100.0
+                )
+            if verbose:
+                bar.set_postfix(QE=f"{float(q_values[-1]):.4f}", TE=f"{float(t_values[-1]):.2f}%",
+                                refresh=False)
+        q_list = torch.stack(q_values).tolist()
+        t_list = torch.stack(t_values).tolist()
+        if not all(math.isfinite(v) for v in q_list) or not bool(torch.isfinite(codebook).all()):
+            raise FloatingPointError(
+                "training produced non-finite weights; reduce learning_rate or rescale the "
+                "data (standardising features usually helps)."
+            )
+        return q_list, t_list
+
+    # ------------------------------------------------------------------ search and errors
+    def identify_bmus(self, data: Any) -> torch.Tensor:
+        """Grid coordinates ``(row, col)`` of each sample's best-matching unit.
+
+        Parameters
+        ----------
+        data : array-like
+            Shape (n_samples, num_features), or (num_features,) for one sample.
+
+        Returns
+        -------
+        torch.Tensor
+            int64, shape (n_samples, 2), or (2,) for a single 1-D sample.
+        """
+        one = _is_single_sample(data)
+        samples = self._check_data(data)
+        _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
+        flat = idx[:, 0].to(self.weights.device)
+        coords = torch.stack((flat // self.y, flat % self.y), dim=1)
+        return coords[0] if one else coords
+
+    def _best_units(self, samples: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return topk_bmus(samples, self._codebook(), self._cross_distance, k=k)
+
+    def quantization_error(self, data: Any) -> float:
+        """Mean distance from each sample to its BMU, in the map's distance metric."""
+        samples = self._check_data(data)
+        dist, _ = self._best_units(samples, 1)
+        return float(dist.mean())
+
+    def topographic_error(self, data: Any) -> float:
+        """Share of samples (a ratio in [0, 1]) whose two best units are not adjacent.
+
+        Adjacent means the 8 surrounding cells on a rectangular grid and the 6 touching
+        hexagons on a hexagonal grid, across the wrap when ``pbc`` is on. Returns NaN with
+        a warning on a 1×1 map.
+        """
+        samples = self._check_data(data)
+        if self.x * self.y == 1:
+            import warnings
+
+            warnings.warn("The topographic error is not defined for a 1-by-1 map.",
+                          TorchSOMWarning, stacklevel=2)
+            return float("nan")
+        _, idx = self._best_units(samples, 2)
+        wrong = non_adjacent(idx[:, 0], idx[:, 1], self._positions,
+                             adjacency_threshold(self.topology), self._periods)
+        return float(wrong.float().mean())
+
+    def _calculate_distances_to_neurons(self, data: Any) -> torch.Tensor:
+        """Distances to every neuron: (x, y) for one 1-D sample, else (b, x, y)."""
+        one = _is_single_sample(data)
+        samples = self._check_data(data)
+        out = self.distance_fn(samples, self.weights.detach())
+        return out[0] if one else out
+
+    # ------------------------------------------------------------------ legacy helpers
+    def _vectorized_neighborhood(self, bmu_indices_flat: torch.Tensor, sigma: float) -> torch.Tensor:
+        """Neighbourhood weights of the given flat BMU indices, shape (b, x, y)."""
+        kernel = GridKernel(self._grid_index(), self.neighborhood_fn, float(sigma),
+                            self.weights.dtype)
+        flat = torch.as_tensor(bmu_indices_flat, device=self._positions.device).reshape(-1)
+        return kernel.rows(flat.long()).reshape(-1, self.x, self.y)
+
+    def _update_weights(
+        self, data: torch.Tensor, bmus: torch.Tensor, learning_rate: float, sigma: float
+    ) -> None:
+        """One mini-batch update in place: ``data`` (b, F), ``bmus`` (b, 2) grid coordinates."""
+        bmus = torch.as_tensor(bmus, device=self.weights.device).reshape(-1, 2)
+        flat = bmus[:, 0] * self.y + bmus[:, 1]
+        rows = self._vectorized_neighborhood(flat, sigma).reshape(flat.shape[0], -1)
+        with torch.no_grad():
+            minibatch_update(self._codebook(), data.reshape(-1, self.num_features).to(
+                self.weights), rows, float(learning_rate))
+        self._search_strategy.rebuild_index(self.weights)
+
+
+def _is_single_sample(data: Any) -> bool:
+    shape = getattr(data, "shape", None)
+    if shape is not None:
+        return len(shape) == 1
+    return isinstance(data, (list, tuple)) and len(data) > 0 and not isinstance(
+        data[0], (list, tuple)
+    )

@@ -1,0 +1,132 @@
+"""Feature-space distances between samples and codebook vectors.
+
+Two forms are provided for each metric:
+
+* ``DISTANCE_FUNCTIONS[name](data, weights)``: data of shape (b, F) against a codebook
+  of shape (x, y, F) → (b, x, y). This is the registry form (and the form a user-supplied
+  callable must have).
+* ``cross_distance(name)(data, codebook)``: data (b, F) against a flat codebook (n, F)
+  → (b, n). Used internally by the chunked BMU search.
+
+``PAIRWISE_DISTANCE_FUNCTIONS[name](a, b)`` compares rows: (m, F) with (m, F) → (m,).
+
+Cosine distance is ``1 - cos`` and lies in [0, 2]; it is not clipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from torchsom._registry import Registry
+
+__all__ = [
+    "DISTANCE_FUNCTIONS",
+    "PAIRWISE_DISTANCE_FUNCTIONS",
+    "CROSS_DISTANCE_FUNCTIONS",
+    "euclidean_cross",
+    "cross_distance_for",
+]
+
+_EPS = 1e-12
+
+
+def euclidean_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
+    """Euclidean distances, (b, F) × (n, F) → (b, n), via one matrix product."""
+    sq = torch.addmm(
+        (codebook * codebook).sum(1).unsqueeze(0), data, codebook.T, beta=1.0, alpha=-2.0
+    )
+    sq.add_((data * data).sum(1, keepdim=True))
+    return sq.clamp_(min=0.0).sqrt_()
+
+
+def manhattan_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
+    """Manhattan (L1) distances, (b, F) × (n, F) → (b, n)."""
+    return torch.cdist(data, codebook, p=1.0)
+
+
+def chebyshev_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
+    """Chebyshev (L∞) distances, (b, F) × (n, F) → (b, n)."""
+    return torch.cdist(data, codebook, p=float("inf"))
+
+
+def cosine_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
+    """Cosine distances ``1 - cos``, (b, F) × (n, F) → (b, n), in [0, 2]."""
+    a = data / data.norm(dim=1, keepdim=True).clamp_min(_EPS)
+    b = codebook / codebook.norm(dim=1, keepdim=True).clamp_min(_EPS)
+    return 1.0 - a @ b.T
+
+
+CROSS_DISTANCE_FUNCTIONS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "euclidean": euclidean_cross,
+    "cosine": cosine_cross,
+    "manhattan": manhattan_cross,
+    "chebyshev": chebyshev_cross,
+}
+
+
+def _grid_form(cross: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], name: str):
+    def distance(data: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        x, y, features = weights.shape
+        squeeze = data.dim() == 1
+        flat = cross(data.reshape(-1, features), weights.reshape(x * y, features))
+        out = flat.reshape(-1, x, y)
+        return out[0] if squeeze else out
+
+    distance.__name__ = f"{name}_distance"
+    distance.__qualname__ = distance.__name__
+    distance.__doc__ = (
+        f"{name.capitalize()} distance between data (b, F) and a codebook (x, y, F) → (b, x, y)."
+    )
+    distance._cross = cross  # type: ignore[attr-defined]
+    return distance
+
+
+def _pairwise_euclidean(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return (a - b).norm(dim=-1)
+
+
+def _pairwise_manhattan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return (a - b).abs().sum(dim=-1)
+
+
+def _pairwise_chebyshev(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return (a - b).abs().amax(dim=-1)
+
+
+def _pairwise_cosine(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    na = a.norm(dim=-1).clamp_min(_EPS)
+    nb = b.norm(dim=-1).clamp_min(_EPS)
+    return 1.0 - (a * b).sum(dim=-1) / (na * nb)
+
+
+DISTANCE_FUNCTIONS = Registry(
+    "distance function",
+    {name: _grid_form(fn, name) for name, fn in CROSS_DISTANCE_FUNCTIONS.items()},
+)
+
+PAIRWISE_DISTANCE_FUNCTIONS = Registry(
+    "pairwise distance function",
+    {
+        "euclidean": _pairwise_euclidean,
+        "cosine": _pairwise_cosine,
+        "manhattan": _pairwise_manhattan,
+        "chebyshev": _pairwise_chebyshev,
+    },
+)
+
+
+def cross_distance_for(
+    distance_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """Return a (b, F) × (n, F) → (b, n) form of a registry or user distance function."""
+    cross = getattr(distance_fn, "_cross", None)
+    if cross is not None:
+        return cross
+
+    def adapted(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
+        out = distance_fn(data, codebook.unsqueeze(0))
+        return out.reshape(data.shape[0], codebook.shape[0])
+
+    return adapted

@@ -1,0 +1,165 @@
+"""Neighbourhood weights on the grid without a neurons × neurons matrix.
+
+:class:`GridKernel` holds, for one value of sigma, what is needed to
+
+* produce the neighbourhood rows ``h(bmu, ·)`` of a batch of BMUs, shape (b, n_neurons);
+* smooth per-neuron statistics over the grid, ``out[n] = Σ_m h(m, n) · values[m]``.
+
+The gaussian factorises over the two grid axes (``exp(-(Δr² + Δc²)/2σ²)``), so it is
+built from two small axis tables: (x, x) and (K, K) with K = y on rectangular grids and
+K = 2y on hexagonal grids, where a neuron's horizontal key is ``2·col + (row odd)``
+(half-cell units). Smoothing is then two small matrix products. Other kernels are
+evaluated from grid coordinates in chunks. Memory stays O(b · n_neurons).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from torchsom.functional.neighborhood import elementwise, is_separable
+from torchsom.topology.coordinates import HEX_ROW_HEIGHT, grid_distance_sq
+
+__all__ = ["GridKernel", "GridIndex"]
+
+# Lookup tables from a flat index to its row / column key are used when they are small.
+_TABLE_LIMIT = 4_000_000
+
+
+class GridIndex:
+    """Integer bookkeeping of a grid shared by every epoch's kernel.
+
+    Parameters
+    ----------
+    x, y : int
+        Grid size.
+    topology : {"rectangular", "hexagonal"}
+        Grid geometry.
+    positions : torch.Tensor
+        Shape (x * y, 2): neuron (row_coord, col_coord).
+    periods : tuple of float or None
+        Wrap periods when ``pbc`` is on.
+    """
+
+    def __init__(
+        self,
+        x: int,
+        y: int,
+        topology: str,
+        positions: torch.Tensor,
+        periods: tuple[float, float] | None,
+    ) -> None:
+        device = positions.device
+        self.x, self.y, self.topology = x, y, topology
+        self.positions, self.periods = positions, periods
+        self.hex = topology == "hexagonal"
+        rows = torch.arange(x, device=device).unsqueeze(1).expand(x, y)
+        cols = torch.arange(y, device=device).unsqueeze(0).expand(x, y)
+        self.keys = (2 * cols + rows % 2) if self.hex else cols  # (x, y)
+        self.n_keys = 2 * y if self.hex else y
+        self.row_of = rows.reshape(-1).contiguous()
+        self.key_of = self.keys.reshape(-1).contiguous()
+        self.row_step = HEX_ROW_HEIGHT if self.hex else 1.0
+        self.key_step = 0.5 if self.hex else 1.0
+
+    def axis_table(self, count: int, step: float, period: float | None, sigma: float,
+                   dtype: torch.dtype) -> torch.Tensor:
+        """Gaussian factor between every pair of positions on one axis, shape (count, count)."""
+        idx = torch.arange(count, device=self.positions.device, dtype=dtype)
+        delta = (idx.unsqueeze(1) - idx.unsqueeze(0)) * step
+        if period is not None:
+            delta = delta - period * torch.round(delta / period)
+        return torch.exp(delta * delta * (-0.5 / (sigma * sigma)))
+
+
+class GridKernel:
+    """Neighbourhood function of one epoch (fixed sigma) on a grid.
+
+    Parameters
+    ----------
+    grid : GridIndex
+        Grid bookkeeping.
+    kernel : callable
+        Registry kernel or element-wise ``(dist_sq, sigma)`` callable.
+    sigma : float
+        Neighbourhood width for this epoch.
+    dtype : torch.dtype
+        Floating dtype of the produced weights.
+    """
+
+    def __init__(
+        self, grid: GridIndex, kernel: Callable[..., torch.Tensor], sigma: float,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        self.grid = grid
+        self.sigma = float(sigma)
+        self.dtype = dtype
+        self.fn = elementwise(kernel)
+        self.separable = is_separable(kernel)
+        n = grid.x * grid.y
+        if self.separable:
+            periods = grid.periods
+            self.row_table = grid.axis_table(
+                grid.x, grid.row_step, periods[0] if periods else None, self.sigma, dtype
+            )
+            self.key_table = grid.axis_table(
+                grid.n_keys, grid.key_step, periods[1] if periods else None, self.sigma, dtype
+            )
+            self._row_rows = self._key_rows = None
+            if not grid.hex and n * (grid.x + grid.y) <= _TABLE_LIMIT:
+                self._row_rows = self.row_table[grid.row_of]  # (n, x)
+                self._key_rows = self.key_table[grid.key_of]  # (n, y)
+
+    def rows(self, bmu: torch.Tensor) -> torch.Tensor:
+        """Neighbourhood weights of each BMU to every neuron, shape (b, n_neurons)."""
+        grid = self.grid
+        b = bmu.shape[0]
+        if not self.separable:
+            dist_sq = grid_distance_sq(grid.positions, bmu, grid.periods)
+            return self.fn(dist_sq, self.sigma).to(self.dtype)
+        if self._row_rows is not None:
+            return (self._row_rows[bmu].unsqueeze(2) * self._key_rows[bmu].unsqueeze(1)).view(
+                b, -1
+            )
+        row_part = self.row_table[grid.row_of[bmu]]  # (b, x)
+        key_part = self.key_table[grid.key_of[bmu]]  # (b, K)
+        if grid.hex:
+            key_part = key_part[:, grid.keys]  # (b, x, y)
+            return (row_part.unsqueeze(2) * key_part).reshape(b, -1)
+        return (row_part.unsqueeze(2) * key_part.unsqueeze(1)).reshape(b, -1)
+
+    def smooth(self, values: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
+        """Grid smoothing ``out[n] = Σ_m h(m, n) · values[m]``.
+
+        Parameters
+        ----------
+        values : torch.Tensor
+            Shape (n_neurons, c).
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_neurons, c).
+        """
+        grid = self.grid
+        x, y = grid.x, grid.y
+        c = values.shape[1]
+        if not self.separable:
+            out = torch.empty_like(values)
+            for start in range(0, x * y, chunk):
+                targets = torch.arange(start, min(start + chunk, x * y), device=values.device)
+                weights = self.fn(grid_distance_sq(grid.positions, targets, grid.periods),
+                                  self.sigma).to(values.dtype)
+                out[start : start + targets.shape[0]] = weights @ values
+            return out
+        if grid.hex:
+            spread = values.new_zeros(x, grid.n_keys, c)
+            spread[grid.row_of, grid.key_of] = values
+        else:
+            spread = values.reshape(x, y, c)
+        along_rows = (self.row_table @ spread.reshape(x, -1)).reshape(x, -1, c)
+        both = torch.matmul(self.key_table, along_rows)  # (x, K, c)
+        if grid.hex:
+            return both[grid.row_of, grid.key_of]
+        return both.reshape(x * y, c)
