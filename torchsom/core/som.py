@@ -14,10 +14,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from torchsom._validation import as_data, check_int
+from torchsom._registry import check_choice
+from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.parameters import INITIALIZATION_MODES, SOM_PARAMETERS, validate_parameters
-from torchsom._registry import check_choice
 from torchsom.exceptions import TorchSOMWarning
 from torchsom.functional.bmu import topk_bmus
 from torchsom.functional.decay import DECAY_FUNCTIONS
@@ -35,7 +35,6 @@ from torchsom.topology.coordinates import (
     grid_positions,
 )
 from torchsom.topology.neighbors import get_all_neighbors_up_to_order
-from torchsom._validation import resolve_device
 
 __all__ = ["SOM"]
 
@@ -448,8 +447,81 @@ class SOM(BaseSOM):
         out = self.distance_fn(samples, self.weights.detach())
         return out[0] if one else out
 
+    # ------------------------------------------------------------------ maps, retrieval, clustering
+    def build_map(
+        self,
+        map_type: str,
+        data: Any = None,
+        target: Any = None,
+        bmus_data_map: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Build one map over the grid (see :mod:`torchsom.core.mapping`)."""
+        from torchsom.core import mapping
+
+        return mapping.build_map(self, map_type, data=data, target=target,
+                                 bmus_data_map=bmus_data_map, **kwargs)
+
+    def build_multiple_maps(
+        self, map_configs: list[dict[str, Any]], data: Any, target: Any = None,
+        batch_size: int = 1024,
+    ) -> dict[str, Any]:
+        """Build several maps sharing one BMU search (see :mod:`torchsom.core.mapping`)."""
+        from torchsom.core import mapping
+
+        return mapping.build_multiple_maps(self, map_configs, data, target=target,
+                                           batch_size=batch_size)
+
+    def collect_samples(
+        self,
+        query_sample: Any,
+        historical_samples: Any,
+        historical_outputs: Any,
+        bmus_idx_map: Any,
+        min_buffer_threshold: int = 50,
+        return_indices: bool = False,
+        retrieval_mode: str = "bmu_neighborhood_knn",
+    ) -> Any:
+        """Collect training samples near a query on the map (see :mod:`torchsom.core.mapping`)."""
+        from torchsom.core import mapping
+
+        return mapping.collect_samples(
+            self, query_sample, historical_samples, historical_outputs, bmus_idx_map,
+            min_buffer_threshold=min_buffer_threshold, return_indices=return_indices,
+            retrieval_mode=retrieval_mode,
+        )
+
+    def cluster(
+        self,
+        method: str = "kmeans",
+        n_clusters: int | None = None,
+        feature_space: str = "weights",
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Cluster the neurons (see :mod:`torchsom.core.clustering`)."""
+        from torchsom.core import clustering
+
+        return clustering.cluster_som(self, method=method, n_clusters=n_clusters,
+                                      feature_space=feature_space, **kwargs)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: Any) -> None:
+        """Save configuration, weights and training history to ``path`` (see :mod:`torchsom.io`)."""
+        from torchsom import io
+
+        io.save_som(self, path)
+
+    @classmethod
+    def load(cls, path: Any, map_location: Any = None) -> SOM:
+        """Load a map written by :meth:`save` (see :mod:`torchsom.io`)."""
+        from torchsom import io
+
+        return io.load_som(path, map_location=map_location, cls=cls)
+
     # ------------------------------------------------------------------ legacy helpers
-    def _vectorized_neighborhood(self, bmu_indices_flat: torch.Tensor, sigma: float) -> torch.Tensor:
+    def _vectorized_neighborhood(
+        self, bmu_indices_flat: torch.Tensor, sigma: float
+    ) -> torch.Tensor:
         """Neighbourhood weights of the given flat BMU indices, shape (b, x, y)."""
         kernel = GridKernel(self._grid_index(), self.neighborhood_fn, float(sigma),
                             self.weights.dtype)

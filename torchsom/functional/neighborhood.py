@@ -85,7 +85,9 @@ NEIGHBORHOOD_FUNCTIONS = Registry(
 )
 
 
-def elementwise(kernel: Callable[..., torch.Tensor]) -> Callable[[torch.Tensor, float], torch.Tensor]:
+def elementwise(
+    kernel: Callable[..., torch.Tensor],
+) -> Callable[[torch.Tensor, float], torch.Tensor]:
     """Return the element-wise ``(dist_sq, sigma)`` form of a kernel."""
     return getattr(kernel, "_elementwise", kernel)
 
