@@ -6,7 +6,7 @@ import torch
 
 from torchsom.topology.coordinates import grid_positions
 
-__all__ = ["random_init", "pca_init", "unit_random_codebook"]
+__all__ = ["random_init", "pca_init", "unit_random_codebook", "initialize_weights"]
 
 
 def unit_random_codebook(
@@ -99,3 +99,47 @@ def pca_init(data: torch.Tensor, x: int, y: int, topology: str = "rectangular") 
         + short_u.unsqueeze(-1) * (stds[1] * axes[1])
     )
     return codebook.to(dtype=data.dtype, device=data.device)
+
+
+def initialize_weights(
+    weights: torch.Tensor,
+    data: torch.Tensor,
+    mode: str,
+    topology: str = "rectangular",
+    device: str | torch.device | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Return a new codebook shaped like ``weights`` (x, y, F), initialised from ``data``.
+
+    Parameters
+    ----------
+    weights : torch.Tensor
+        Current codebook, shape (x, y, F); only its shape and dtype are used.
+    data : torch.Tensor
+        Shape (n_samples, F).
+    mode : {"random", "pca"}
+        Initialisation method.
+    topology : {"rectangular", "hexagonal"}
+        Grid geometry (used by PCA).
+    device : str or torch.device, optional
+        Device of the result (default: ``weights``'s device).
+    generator : torch.Generator, optional
+        CPU generator for ``random``; a fresh seeded one by default.
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode, or PCA with fewer than 2 features or samples.
+    """
+    x, y, features = weights.shape
+    data = data.to(device=device or weights.device, dtype=weights.dtype)
+    if mode == "pca":
+        if features < 2 or data.shape[0] < 2:
+            raise ValueError(
+                "PCA initialization needs at least 2 features and 2 samples; got data of "
+                f"shape {tuple(data.shape)}."
+            )
+        return pca_init(data, x, y, topology)
+    if mode == "random":
+        return random_init(data, x, y, generator or torch.Generator().manual_seed(0))
+    raise ValueError(f"mode={mode!r} is not valid; only 'random' or 'pca' are allowed.")
