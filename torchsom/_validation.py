@@ -51,6 +51,16 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
                 f"{value.dtype}. Convert it first, e.g. with .astype('float32')."
             )
         tensor = torch.from_numpy(np.ascontiguousarray(value))
+    if tensor.layout != torch.strided:
+        raise TypeError(
+            f"{name} must be a dense tensor; got layout {tensor.layout}. "
+            "Convert it first with .to_dense()."
+        )
+    if tensor.device.type == "meta":
+        raise ValueError(
+            f"{name} is a meta tensor (shape {tuple(tensor.shape)} but no values); pass a "
+            "tensor that holds data."
+        )
     if tensor.dtype == torch.bool or tensor.is_complex() or not (
         tensor.is_floating_point() or tensor.dtype in _INT_DTYPES
     ):
@@ -61,7 +71,9 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
     return tensor
 
 
-_INT_DTYPES = {torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64}
+_INT_DTYPES = {torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64} | {
+    getattr(torch, kind) for kind in ("uint16", "uint32", "uint64") if hasattr(torch, kind)
+}
 
 
 def as_data(
@@ -104,6 +116,11 @@ def as_data(
         For a wrong number of dimensions or features, empty input, NaN or inf.
     """
     tensor = _to_tensor(data, name)
+    if tensor.dim() == 1 and tensor.shape[0] == 0:
+        raise ValueError(
+            f"{name} is empty (shape (0,)); at least one sample with at least one feature "
+            "is needed."
+        )
     if tensor.dim() == 1 and allow_1d:
         tensor = tensor.unsqueeze(0)
     if tensor.dim() != 2:

@@ -24,6 +24,7 @@ __all__ = ["Parameter", "SOM_PARAMETERS", "ALGORITHMS", "INITIALIZATION_MODES",
 
 ALGORITHMS = ("minibatch", "batch")
 INITIALIZATION_MODES = ("random", "pca")
+_MAX_SEED = 2**64 - 1  # the range torch.Generator.manual_seed accepts
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,10 @@ def validate_parameters(values: dict[str, Any]) -> None:
         elif rule.kind == "function" and not callable(value):
             check_choice(name, value, rule.choices, rule.phrase)
         elif rule.kind == "seed" and value is not None:
-            check_int(name, value, 0)
+            if check_int(name, value, 0) > _MAX_SEED:
+                raise InvalidParameterError(
+                    f"{name} must be an int in [0, 2**64 - 1] (or None); got {value!r}."
+                )
     check_topology(values["topology"], x, values["pbc"])
     diagonal = math.sqrt(x * x + y * y)
     if values["sigma"] > diagonal:

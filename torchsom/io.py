@@ -1,0 +1,545 @@
+"""Saving and loading self-organizing maps: safe, atomic, self-describing files.
+
+File format
+-----------
+A saved map is one `safetensors <https://huggingface.co/docs/safetensors>`_ file, written
+and read by this module without any third-party code:
+
+* 8 bytes: ``N``, the header length (unsigned little-endian);
+* ``N`` bytes: a JSON header describing each tensor (dtype, shape, byte offsets) plus a
+  ``__metadata__`` table of strings;
+* the raw little-endian tensor bytes.
+
+Tensors: ``weights`` (x, y, num_features), the codebook in its own floating dtype, and
+``generator_state`` (uint8), the state of the map's random generator, so that a loaded
+map continues exactly as the original would have.
+
+Metadata (all strings): ``format`` (``"torchsom.som"``), ``format_version`` (``"1"``),
+``torchsom_version``, ``class``, ``config`` (JSON of :meth:`SOM.get_params`, with
+registry functions stored by name), ``history`` (JSON of ``quantization_errors_``,
+``topographic_errors_`` and ``epochs_trained_``; NaN is stored as ``null``) and
+``checksum`` (``"sha256:<hex>"`` of the tensor bytes).
+
+Loading never executes code from the file: it parses JSON and copies bytes. Writing
+goes to a temporary file in the destination folder, which is flushed, synced and then
+renamed over the destination, so a crash or error at any point leaves any previous file
+intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import secrets
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from torchsom._validation import resolve_device
+from torchsom.core.parameters import SOM_PARAMETERS, validate_parameters
+from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
+from torchsom.functional.decay import DECAY_FUNCTIONS
+from torchsom.functional.distances import DISTANCE_FUNCTIONS
+from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
+from torchsom.version import __version__
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "SOMFileError",
+    "save_som",
+    "load_som",
+    "read_metadata",
+]
+
+FORMAT_NAME = "torchsom.som"
+FORMAT_VERSION = 1
+
+# safetensors readers refuse larger headers; ours are a few kilobytes
+_HEADER_LIMIT = 100 * 1024 * 1024
+
+_DTYPE_CODES: dict[torch.dtype, str] = {
+    torch.float64: "F64",
+    torch.float32: "F32",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.uint8: "U8",
+    torch.int64: "I64",
+}
+_CODE_DTYPES = {code: dtype for dtype, code in _DTYPE_CODES.items()}
+
+_FUNCTION_REGISTRIES = {
+    "distance_function": DISTANCE_FUNCTIONS,
+    "neighborhood_function": NEIGHBORHOOD_FUNCTIONS,
+    "lr_decay_function": DECAY_FUNCTIONS,
+    "sigma_decay_function": DECAY_FUNCTIONS,
+}
+_HISTORY_LISTS = ("quantization_errors_", "topographic_errors_")
+
+
+class SOMFileError(ValueError):
+    """A file cannot be read as a saved map: corrupt, truncated, foreign or too new.
+
+    The message names the file and the problem.
+    """
+
+
+def _fail(path: Path, problem: str) -> SOMFileError:
+    return SOMFileError(f"Cannot load a SOM from '{path}': {problem}")
+
+
+def _as_path(path: Any) -> Path:
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"path must be a str or os.PathLike; got {path!r} of type {type(path).__name__}."
+        )
+    text = os.fspath(path)
+    if not text:
+        raise ValueError("path must be a file name; got an empty string.")
+    return Path(text)
+
+
+# ---------------------------------------------------------------------------- saving
+def _encode_config(som: Any) -> dict[str, Any]:
+    """Constructor arguments as JSON values; registry functions become their names."""
+    params = dict(som.get_params())
+    params["device"] = str(som.weights.device)
+    encoded: dict[str, Any] = {}
+    for name, value in params.items():
+        rule = SOM_PARAMETERS[name]
+        if rule.kind == "function" and callable(value):
+            registry = _FUNCTION_REGISTRIES[name]
+            names = [key for key, fn in registry.items() if fn is value]
+            if not names:
+                label = getattr(value, "__name__", type(value).__name__)
+                raise InvalidParameterError(
+                    f"Cannot save this SOM: {name} is a custom callable ({label}), and a "
+                    "saved map stores functions by name only (loading never runs code "
+                    f"from a file). Use one of {sorted(registry)}, or save the weights "
+                    "with state_dict() and rebuild the map with the same callable."
+                )
+            value = names[0]
+        elif rule.kind == "int":
+            value = int(value)
+        elif rule.kind == "float":
+            value = float(value)
+        elif rule.kind == "bool":
+            value = bool(value)
+        elif rule.kind == "seed" and value is not None:
+            value = int(value)
+        encoded[name] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchSOMWarning)
+        try:
+            validate_parameters(encoded)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(
+                f"Cannot save this SOM: its settings were changed to invalid values and "
+                f"could not be loaded again: {exc}"
+            ) from None
+    return encoded
+
+
+def _finite_or_none(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _tensor_bytes(tensor: torch.Tensor) -> bytes:
+    flat = tensor.detach().to("cpu").contiguous().reshape(-1)
+    return flat.view(torch.uint8).numpy().tobytes()
+
+
+def _check_byteorder() -> None:
+    if sys.byteorder != "little":  # pragma: no cover - no big-endian CI
+        raise NotImplementedError("torchsom map files can only be used on little-endian machines.")
+
+
+def save_som(som: Any, path: str | os.PathLike[str]) -> None:
+    """Write ``som`` to ``path`` atomically (see the module docstring for the format).
+
+    Parameters
+    ----------
+    som : SOM
+        The map to save: configuration, weights, training history, generator state.
+    path : str or os.PathLike
+        Destination file. Its folder must exist; an existing file is replaced only once
+        the new one is completely written.
+
+    Raises
+    ------
+    InvalidParameterError
+        If a function setting is a custom callable (only registry names can be stored),
+        or a setting was changed to an invalid value.
+    ValueError
+        If the weights contain NaN or inf.
+    FileNotFoundError, IsADirectoryError, PermissionError
+        If ``path`` cannot be written.
+    """
+    _check_byteorder()
+    target = _as_path(path)
+    config = _encode_config(som)
+    weights = som.weights.detach()
+    if weights.dtype not in (torch.float64, torch.float32, torch.float16, torch.bfloat16):
+        raise ValueError(f"Cannot save this SOM: its weights have dtype {weights.dtype}.")
+    if not bool(torch.isfinite(weights).all()):
+        raise ValueError(
+            "Cannot save this SOM: its weights contain NaN or inf values, so the map is "
+            "unusable; re-initialise and retrain it."
+        )
+    history = {
+        "quantization_errors_": [_finite_or_none(v) for v in som.quantization_errors_],
+        "topographic_errors_": [_finite_or_none(v) for v in som.topographic_errors_],
+        "epochs_trained_": int(som.epochs_trained_),
+    }
+    tensors = {"weights": weights, "generator_state": som._generator.get_state()}
+    header: dict[str, Any] = {}
+    blobs: list[bytes] = []
+    offset = 0
+    for name, tensor in tensors.items():
+        blob = _tensor_bytes(tensor)
+        header[name] = {
+            "dtype": _DTYPE_CODES[tensor.dtype],
+            "shape": list(tensor.shape),
+            "data_offsets": [offset, offset + len(blob)],
+        }
+        blobs.append(blob)
+        offset += len(blob)
+    digest = hashlib.sha256()
+    for blob in blobs:
+        digest.update(blob)
+    header["__metadata__"] = {
+        "format": FORMAT_NAME,
+        "format_version": str(FORMAT_VERSION),
+        "torchsom_version": __version__,
+        "class": type(som).__name__,
+        "config": json.dumps(config, sort_keys=True),
+        "history": json.dumps(history, allow_nan=False),
+        "checksum": "sha256:" + digest.hexdigest(),
+    }
+    text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    text += b" " * (-(8 + len(text)) % 8)  # align the tensor data to 8 bytes
+    _atomic_write(target, [len(text).to_bytes(8, "little"), text, *blobs])
+
+
+def _atomic_write(path: Path, chunks: list[bytes]) -> None:
+    """Write ``chunks`` to a temporary file next to ``path``, sync it, rename it over."""
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    if path.is_dir():
+        raise IsADirectoryError(f"Cannot save a SOM to '{path}': it is a folder.")
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"Cannot save a SOM to '{path}': the folder '{folder}' does not exist."
+        )
+    temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(temporary, flags, 0o666)  # the mode honours the umask, like open()
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable where the platform allows syncing a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without folder handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - file systems that refuse it
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------- loading
+def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Parse and check a map file; return its metadata and tensors (on CPU)."""
+    _check_byteorder()
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    size = len(raw)
+    if size < 8:
+        raise _fail(path, f"the file has only {size} bytes; it is truncated or not a map file.")
+    header_len = int.from_bytes(raw[:8], "little")
+    starts_like_header = raw[8:9] == b"{"
+    if not starts_like_header or header_len > _HEADER_LIMIT:
+        raise _fail(
+            path,
+            "this is not a torchsom map file (it does not start with a safetensors "
+            "header); save maps with SOM.save().",
+        )
+    if 8 + header_len > size:
+        raise _fail(
+            path,
+            f"the file is truncated: its header declares {header_len} bytes but only "
+            f"{size - 8} follow.",
+        )
+    try:
+        header = json.loads(raw[8 : 8 + header_len].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _fail(path, f"the header is not valid JSON ({exc}); the file is corrupt.") from None
+    if not isinstance(header, dict):
+        raise _fail(path, "the header is not a JSON object; the file is corrupt.")
+    meta = header.pop("__metadata__", None)
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise _fail(
+            path,
+            "this safetensors file holds no torchsom map (its metadata has no "
+            f"format={FORMAT_NAME!r} entry); it was written by another program.",
+        )
+    _check_format_version(path, meta)
+    data = memoryview(raw)[8 + header_len :]
+    tensors = _read_tensors(path, header, data)
+    checksum = meta.get("checksum")
+    if checksum is not None:
+        actual = "sha256:" + hashlib.sha256(data).hexdigest()
+        if checksum != actual:
+            raise _fail(
+                path,
+                "the tensor data does not match its checksum; the file is corrupt "
+                "(damaged in storage or transfer).",
+            )
+    return meta, tensors
+
+
+def _check_format_version(path: Path, meta: dict[str, Any]) -> None:
+    try:
+        version = int(meta.get("format_version", ""))
+    except (TypeError, ValueError):
+        raise _fail(
+            path, f"its format_version {meta.get('format_version')!r} is not an integer."
+        ) from None
+    if version > FORMAT_VERSION:
+        raise _fail(
+            path,
+            f"it uses map file format version {version}, written by torchsom "
+            f"{meta.get('torchsom_version', '?')}, but this torchsom ({__version__}) reads "
+            f"versions up to {FORMAT_VERSION}. Upgrade torchsom to load it.",
+        )
+    if version < 1:
+        raise _fail(path, f"its format_version {version} is not valid.")
+
+
+def _read_tensors(path: Path, header: dict[str, Any], data: memoryview) -> dict[str, torch.Tensor]:
+    tensors: dict[str, torch.Tensor] = {}
+    end_max = 0
+    for name, entry in header.items():
+        try:
+            dtype = _CODE_DTYPES[entry["dtype"]]
+            shape = [int(n) for n in entry["shape"]]
+            start, end = (int(n) for n in entry["data_offsets"])
+        except (KeyError, TypeError, ValueError):
+            raise _fail(path, f"the header entry of tensor {name!r} is malformed.") from None
+        numel = math.prod(shape)
+        itemsize = torch.empty((), dtype=dtype).element_size()
+        if min(shape, default=0) < 0 or start < 0 or end - start != numel * itemsize:
+            raise _fail(path, f"the header entry of tensor {name!r} is inconsistent.")
+        if end > len(data):
+            raise _fail(
+                path,
+                f"the file is truncated: tensor {name!r} needs bytes up to {end} of the data "
+                f"section, which has only {len(data)}.",
+            )
+        end_max = max(end_max, end)
+        buffer = bytearray(data[start:end])
+        flat = torch.frombuffer(buffer, dtype=torch.uint8) if buffer else torch.empty(
+            0, dtype=torch.uint8
+        )
+        tensors[name] = flat.view(dtype).reshape(shape)
+    if end_max != len(data):
+        raise _fail(
+            path,
+            f"the data section has {len(data)} bytes but the tensors use {end_max}; the "
+            "file is corrupt.",
+        )
+    return tensors
+
+
+def _decode_json(path: Path, meta: dict[str, Any], key: str) -> dict[str, Any]:
+    text = meta.get(key)
+    if not isinstance(text, str):
+        raise _fail(path, f"its metadata has no {key!r} entry.")
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise _fail(path, f"its {key!r} metadata is not valid JSON ({exc}).") from None
+    if not isinstance(value, dict):
+        raise _fail(path, f"its {key!r} metadata is not a JSON object.")
+    return value
+
+
+def _decode_config(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    stored = _decode_json(path, meta, "config")
+    unknown = sorted(set(stored) - set(SOM_PARAMETERS))
+    if unknown:
+        raise _fail(path, f"its configuration has unknown settings {unknown}.")
+    config = {}
+    for name, rule in SOM_PARAMETERS.items():
+        if name in stored:
+            config[name] = stored[name]
+        elif rule.default is None and name != "device":
+            raise _fail(path, f"its configuration lacks the required setting {name!r}.")
+        else:
+            config[name] = rule.default
+    return config
+
+
+def _decode_history(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    stored = _decode_json(path, meta, "history")
+    history: dict[str, Any] = {}
+    for key in _HISTORY_LISTS:
+        values = stored.get(key, [])
+        if not isinstance(values, list) or not all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+            for v in values
+        ):
+            raise _fail(path, f"its history entry {key!r} is not a list of numbers.")
+        history[key] = [float("nan") if v is None else float(v) for v in values]
+    epochs = stored.get("epochs_trained_", len(history["quantization_errors_"]))
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise _fail(path, f"its history entry 'epochs_trained_' is {epochs!r}, not an int >= 0.")
+    history["epochs_trained_"] = epochs
+    return history
+
+
+def _target_device(path: Path, stored: Any, map_location: Any) -> str:
+    if map_location is not None:
+        try:
+            return resolve_device(map_location)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(
+                f"map_location must be None, 'cpu', 'cuda', 'cuda:N' or a torch.device "
+                f"available here; got {map_location!r} ({exc})"
+            ) from None
+    try:
+        return resolve_device(stored)
+    except InvalidParameterError:
+        warnings.warn(
+            f"The SOM in '{path}' was saved on device {stored!r}, which is not available "
+            "here; loading it on the CPU. Pass map_location to choose the device.",
+            TorchSOMWarning,
+            stacklevel=4,
+        )
+        return "cpu"
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read what a map file describes, without building the map.
+
+    Returns
+    -------
+    dict
+        ``format_version`` (int), ``torchsom_version`` (str), ``class`` (str),
+        ``config`` (dict of constructor arguments), ``history`` (dict) and
+        ``weights_shape`` (tuple).
+
+    Raises
+    ------
+    SOMFileError
+        If the file is not a valid map file.
+    """
+    source = _as_path(path)
+    meta, tensors = _read_file(source)
+    if "weights" not in tensors:
+        raise _fail(source, "it holds no 'weights' tensor.")
+    return {
+        "format_version": int(meta["format_version"]),
+        "torchsom_version": str(meta.get("torchsom_version", "")),
+        "class": str(meta.get("class", "")),
+        "config": _decode_config(source, meta),
+        "history": _decode_history(source, meta),
+        "weights_shape": tuple(tensors["weights"].shape),
+    }
+
+
+def load_som(
+    path: str | os.PathLike[str], map_location: Any = None, cls: type | None = None
+) -> Any:
+    """Load a map written by :func:`save_som`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    map_location : str or torch.device, optional
+        Device of the loaded map. ``None`` uses the device it was saved on, falling back
+        to the CPU (with a :class:`~torchsom.exceptions.TorchSOMWarning`) when that device
+        is not available here.
+    cls : type, optional
+        The class to build (default :class:`torchsom.SOM`).
+
+    Returns
+    -------
+    SOM
+        A map with the saved configuration, weights (in their saved dtype), training
+        history and generator state.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    SOMFileError
+        If the file is corrupt, truncated, not a map file, or of a newer format version;
+        the message names the file and the problem.
+    InvalidParameterError
+        If ``map_location`` is not a usable device.
+    """
+    if cls is None:
+        from torchsom.core.som import SOM as cls
+    source = _as_path(path)
+    meta, tensors = _read_file(source)
+    config = _decode_config(source, meta)
+    history = _decode_history(source, meta)
+    weights = tensors.get("weights")
+    if weights is None:
+        raise _fail(source, "it holds no 'weights' tensor.")
+    expected = (config["x"], config["y"], config["num_features"])
+    if tuple(weights.shape) != expected or not weights.is_floating_point():
+        raise _fail(
+            source,
+            f"its weights have shape {tuple(weights.shape)} and dtype {weights.dtype}, but "
+            f"the configuration needs a floating tensor of shape {expected}.",
+        )
+    if not bool(torch.isfinite(weights).all()):
+        raise _fail(source, "its weights contain NaN or inf values; the file is corrupt.")
+    config["device"] = _target_device(source, config["device"], map_location)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchSOMWarning)
+        try:
+            som = cls(**config)
+        except InvalidParameterError as exc:
+            raise _fail(source, f"its configuration is not valid: {exc}") from None
+    if som.weights.dtype != weights.dtype:
+        som.to(weights.dtype)
+    with torch.no_grad():
+        som.weights.copy_(weights.to(som.weights.device))
+    state = tensors.get("generator_state")
+    if state is not None:
+        try:
+            som._generator.set_state(state.to(torch.uint8).clone())
+        except (RuntimeError, ValueError, TypeError):
+            raise _fail(source, "its generator_state tensor is not a valid state.") from None
+    som._search_strategy.rebuild_index(som.weights)
+    som.quantization_errors_ = history["quantization_errors_"]
+    som.topographic_errors_ = history["topographic_errors_"]
+    som.epochs_trained_ = history["epochs_trained_"]
+    return som
