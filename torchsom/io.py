@@ -18,7 +18,9 @@ Metadata (all strings): ``format`` (``"torchsom.som"``), ``format_version`` (``"
 ``torchsom_version``, ``class``, ``config`` (JSON of :meth:`SOM.get_params`, with
 registry functions stored by name), ``history`` (JSON of ``quantization_errors_``,
 ``topographic_errors_`` and ``epochs_trained_``; NaN is stored as ``null``) and
-``checksum`` (``"sha256:<hex>"`` of the tensor bytes).
+``checksum``: ``"sha256:<hex>"`` of the canonical JSON of the header without the checksum
+(sorted keys, no spaces) followed by the tensor bytes, so any damage to the settings, the
+history or the weights is detected.
 
 Loading never executes code from the file: it parses JSON and copies bytes. Writing
 goes to a temporary file in the destination folder, which is flushed, synced and then
@@ -211,9 +213,6 @@ def save_som(som: Any, path: str | os.PathLike[str]) -> None:
         }
         blobs.append(blob)
         offset += len(blob)
-    digest = hashlib.sha256()
-    for blob in blobs:
-        digest.update(blob)
     header["__metadata__"] = {
         "format": FORMAT_NAME,
         "format_version": str(FORMAT_VERSION),
@@ -221,11 +220,22 @@ def save_som(som: Any, path: str | os.PathLike[str]) -> None:
         "class": type(som).__name__,
         "config": json.dumps(config, sort_keys=True),
         "history": json.dumps(history, allow_nan=False),
-        "checksum": "sha256:" + digest.hexdigest(),
     }
+    header["__metadata__"]["checksum"] = _checksum(header, blobs)
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
     text += b" " * (-(8 + len(text)) % 8)  # align the tensor data to 8 bytes
     _atomic_write(target, [len(text).to_bytes(8, "little"), text, *blobs])
+
+
+def _checksum(header: dict[str, Any], blobs: list[bytes] | list[memoryview]) -> str:
+    """``sha256:<hex>`` of the canonical header (without its checksum) and the tensor bytes."""
+    meta = {k: v for k, v in header.get("__metadata__", {}).items() if k != "checksum"}
+    canonical = json.dumps({**header, "__metadata__": meta}, sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=True)
+    digest = hashlib.sha256(canonical.encode("ascii"))
+    for blob in blobs:
+        digest.update(blob)
+    return "sha256:" + digest.hexdigest()
 
 
 def _atomic_write(path: Path, chunks: list[bytes]) -> None:
@@ -309,15 +319,12 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     _check_format_version(path, meta)
     data = memoryview(raw)[8 + header_len :]
     tensors = _read_tensors(path, header, data)
-    checksum = meta.get("checksum")
-    if checksum is not None:
-        actual = "sha256:" + hashlib.sha256(data).hexdigest()
-        if checksum != actual:
-            raise _fail(
-                path,
-                "the tensor data does not match its checksum; the file is corrupt "
-                "(damaged in storage or transfer).",
-            )
+    if meta.get("checksum") != _checksum({**header, "__metadata__": meta}, [data]):
+        raise _fail(
+            path,
+            "its contents do not match their checksum; the file is corrupt (damaged in "
+            "storage or transfer, or edited by hand).",
+        )
     return meta, tensors
 
 
