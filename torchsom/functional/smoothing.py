@@ -97,6 +97,7 @@ class GridKernel:
         self.dtype = dtype
         self.fn = elementwise(kernel)
         self.separable = is_separable(kernel)
+        self._row_rows = self._key_rows = None
         n = grid.x * grid.y
         if self.separable:
             periods = grid.periods
@@ -106,22 +107,21 @@ class GridKernel:
             self.key_table = grid.axis_table(
                 grid.n_keys, grid.key_step, periods[1] if periods else None, self.sigma, dtype
             )
-            self._row_rows = self._key_rows = None
             if not grid.hex and n * (grid.x + grid.y) <= _TABLE_LIMIT:
                 self._row_rows = self.row_table[grid.row_of]  # (n, x)
                 self._key_rows = self.key_table[grid.key_of]  # (n, y)
 
     def rows(self, bmu: torch.Tensor) -> torch.Tensor:
         """Neighbourhood weights of each BMU to every neuron, shape (b, n_neurons)."""
+        if self._row_rows is not None:  # fast path: small rectangular gaussian
+            return (self._row_rows[bmu].unsqueeze(2) * self._key_rows[bmu].unsqueeze(1)).view(
+                bmu.shape[0], -1
+            )
         grid = self.grid
         b = bmu.shape[0]
         if not self.separable:
             dist_sq = grid_distance_sq(grid.positions, bmu, grid.periods)
             return self.fn(dist_sq, self.sigma).to(self.dtype)
-        if self._row_rows is not None:
-            return (self._row_rows[bmu].unsqueeze(2) * self._key_rows[bmu].unsqueeze(1)).view(
-                b, -1
-            )
         row_part = self.row_table[grid.row_of[bmu]]  # (b, x)
         key_part = self.key_table[grid.key_of[bmu]]  # (b, K)
         if grid.hex:

@@ -80,40 +80,46 @@ def minibatch_epoch(
     bmu_distance : torch.Tensor
         Shape (n_samples,): each sample's BMU distance at the time of its search.
     best_two : torch.Tensor
-        Shape (n_samples, 2): each sample's two best units at that time.
+        Shape (n_samples, 2) (or (n_samples, 1) on a one-neuron map): each sample's two
+        best units at that time.
+
+    Notes
+    -----
+    The loop is written for small batches, where the cost is the number of tensor
+    operations per batch rather than arithmetic: the codebook is kept transposed, the
+    batches are split once, one product ``[X | 1]ᵀ H`` gives both ``Σ H·x`` and ``Σ H``,
+    and search results are concatenated once per epoch.
     """
     n, features = shuffled.shape
     two = min(2, weights.shape[0])
-    best = torch.empty(n, two, dtype=torch.long, device=weights.device)
-    found = torch.empty(n, dtype=weights.dtype, device=weights.device)
     euclid = cross_distance is euclidean_cross
-    if euclid:
-        # one product gives Hᵀ[X | 1], i.e. both Σ H·x and Σ H
-        augmented = torch.cat([shuffled, shuffled.new_ones(n, 1)], dim=1)
-        sample_sq = (shuffled * shuffled).sum(1)
-        sq_norms = (weights * weights).sum(1)
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        batch = shuffled[start:stop]
+    codebook_t = weights.t().contiguous()  # (F, n_neurons)
+    augmented_t = torch.cat([shuffled, shuffled.new_ones(n, 1)], dim=1).t()
+    sq_norms = torch.linalg.vecdot(codebook_t, codebook_t, dim=0) if euclid else None
+    values: list[torch.Tensor] = []
+    indices: list[torch.Tensor] = []
+    for batch, batch_aug_t in zip(
+        shuffled.split(batch_size), augmented_t.split(batch_size, dim=1)
+    ):
         if euclid:
-            scores = torch.addmm(sq_norms, batch, weights.T, alpha=-2.0)
+            scores = torch.addmm(sq_norms, batch, codebook_t, alpha=-2.0)
         else:
-            scores = cross_distance(batch, weights)
-        values, idx = scores.topk(two, dim=1, largest=False)
-        best[start:stop] = idx
-        found[start:stop] = values[:, 0]
-        rows = kernel.rows(idx[:, 0])
+            scores = cross_distance(batch, codebook_t.t())
+        found, idx = scores.topk(two, dim=1, largest=False)
+        values.append(found)
+        indices.append(idx)
+        sums, mass = torch.mm(batch_aug_t, kernel.rows(idx.select(1, 0))).split([features, 1])
+        step = learning_rate / batch.shape[0]
+        codebook_t.addcmul_(codebook_t, mass, value=-step)
+        codebook_t.add_(sums, alpha=step)
         if euclid:
-            sums = rows.T @ augmented[start:stop]
-            step = learning_rate / (stop - start)
-            weights.addcmul_(weights, sums[:, features:], value=-step)
-            weights.add_(sums[:, :features], alpha=step)
-            sq_norms = (weights * weights).sum(1)
-        else:
-            minibatch_update(weights, batch, rows, learning_rate)
+            sq_norms = torch.linalg.vecdot(codebook_t, codebook_t, dim=0)
+    weights.copy_(codebook_t.t())
+    bmu_distance = torch.cat(values)[:, 0]
     if euclid:
-        found = (found + sample_sq).clamp_(min=0.0).sqrt_()
-    return found, best
+        sample_sq = torch.linalg.vecdot(shuffled, shuffled, dim=1)
+        bmu_distance = (bmu_distance + sample_sq).clamp_(min=0.0).sqrt_()
+    return bmu_distance, torch.cat(indices)
 
 
 def batch_epoch(
