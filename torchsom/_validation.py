@@ -51,6 +51,8 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
                 f"{value.dtype}. Convert it first, e.g. with .astype('float32')."
             )
         tensor = torch.from_numpy(np.ascontiguousarray(value))
+    if tensor.requires_grad:  # a SOM never differentiates through its input
+        tensor = tensor.detach()
     if tensor.layout != torch.strided:
         raise TypeError(
             f"{name} must be a dense tensor; got layout {tensor.layout}. "
