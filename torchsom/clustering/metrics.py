@@ -1,0 +1,390 @@
+"""Cluster quality measures, vectorised in torch.
+
+All scores first drop the noise label ``-1``; they agree with scikit-learn's
+``silhouette_score``, ``davies_bouldin_score`` and ``calinski_harabasz_score`` (computed in
+float64) and degrade gracefully instead of raising:
+
+======================  ==========  ================  ============================
+score                   all noise   one cluster left  better
+======================  ==========  ================  ============================
+silhouette              0.0         0.0               higher, in [-1, 1]
+Davies–Bouldin          inf         0.0               lower, >= 0
+Calinski–Harabasz       0.0         0.0               higher, >= 0
+topological quality     1.0         1.0               higher, in (0, 1]
+======================  ==========  ================  ============================
+
+The silhouette of a clustering with noise describes the clustered neurons only, so it
+should always be read together with the noise ratio (:func:`noise_ratio`).
+
+**Topological quality** measures how compact each cluster is on the grid: for a cluster
+of ``m >= 2`` neurons, ``a`` is the mean grid distance between two of its neurons
+(positions from :func:`torchsom.topology.grid_positions`, wrapped when ``pbc`` is on) and
+its coherence is ``1 / (1 + a / max(x, y))``. The score is the size-weighted mean
+coherence over clusters with at least two neurons.
+
+The grid is described by any object with attributes ``x``, ``y``, ``topology`` and
+``pbc`` (:class:`GridSpec`, or a trained :class:`torchsom.SOM`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+
+from torchsom.exceptions import TorchSOMWarning
+from torchsom.functional.distances import cross_distance_for
+from torchsom.functional.metrics import quantization_error, topographic_error
+from torchsom.topology.coordinates import (
+    adjacency_threshold,
+    grid_distance_sq,
+    grid_periods,
+    grid_positions,
+)
+
+__all__ = [
+    "GridSpec",
+    "silhouette_score",
+    "davies_bouldin_score",
+    "calinski_harabasz_score",
+    "topological_quality",
+    "noise_ratio",
+    "clustering_metrics",
+    "calculate_silhouette_score",
+    "calculate_davies_bouldin_score",
+    "calculate_calinski_harabasz_score",
+    "calculate_topological_clustering_quality",
+    "calculate_clustering_metrics",
+    "calculate_quantization_error",
+    "calculate_topographic_error",
+]
+
+#: entries of one (chunk × n) distance block
+_BLOCK = 4_000_000
+
+
+class GridSpec(NamedTuple):
+    """The grid a labelling lives on: ``x`` rows, ``y`` columns, topology, wrap."""
+
+    x: int
+    y: int
+    topology: str = "rectangular"
+    pbc: bool = False
+
+
+# ---------------------------------------------------------------------------- inputs
+def _as_labels(labels: Any) -> torch.Tensor:
+    if isinstance(labels, torch.Tensor):
+        return labels.detach().reshape(-1).long().cpu()
+    return torch.as_tensor(np.asarray(labels).reshape(-1).astype(np.int64))
+
+
+def _as_data(data: Any) -> torch.Tensor:
+    if isinstance(data, torch.Tensor):
+        tensor = data.detach().cpu().double()
+    else:
+        tensor = torch.as_tensor(np.asarray(data, dtype=np.float64))
+    return tensor.reshape(tensor.shape[0], -1) if tensor.dim() != 2 else tensor
+
+
+def _prepare(data: Any, labels: Any) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Drop noise; return (data float64, cluster index 0..k-1, k)."""
+    points, lab = _as_data(data), _as_labels(labels)
+    if points.shape[0] != lab.shape[0]:
+        raise ValueError(
+            "data and labels must have the same number of samples; got "
+            f"{points.shape[0]} rows of data and {lab.shape[0]} labels."
+        )
+    keep = lab != -1
+    points, lab = points[keep], lab[keep]
+    if lab.numel() == 0:
+        return points, lab, 0
+    _, index = torch.unique(lab, return_inverse=True)
+    return points, index, int(index.max()) + 1
+
+
+def _one_hot(index: torch.Tensor, k: int) -> torch.Tensor:
+    return torch.nn.functional.one_hot(index, k).double()
+
+
+def _chunk(n: int) -> int:
+    return max(1, _BLOCK // max(1, n))
+
+
+# ---------------------------------------------------------------------------- scores
+def silhouette_score(data: Any, labels: Any) -> float:
+    """Mean silhouette coefficient (euclidean), noise excluded.
+
+    Parameters
+    ----------
+    data : array-like
+        Shape (n_samples, n_features).
+    labels : array-like
+        Shape (n_samples,); ``-1`` is noise.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; 0.0 when fewer than 2 clusters or fewer than 2 samples remain, or
+        when every sample is its own cluster.
+    """
+    points, index, k = _prepare(data, labels)
+    n = points.shape[0]
+    if k < 2 or n < 2 or k >= n:
+        return 0.0
+    one_hot = _one_hot(index, k)
+    counts = one_hot.sum(0)
+    sums = torch.empty(n, k, dtype=torch.float64)
+    step = _chunk(n)
+    for start in range(0, n, step):
+        block = torch.cdist(points[start:start + step], points,
+                            compute_mode="donot_use_mm_for_euclid_dist")
+        sums[start:start + step] = block @ one_hot
+    rows = torch.arange(n)
+    own_size = counts[index]
+    a = sums[rows, index] / (own_size - 1).clamp_min(1)
+    mean_other = sums / counts
+    mean_other[rows, index] = math.inf
+    b = mean_other.min(dim=1).values
+    s = (b - a) / torch.maximum(a, b)
+    s = torch.where((own_size > 1) & torch.isfinite(s), s, torch.zeros_like(s))
+    return float(s.mean())
+
+
+def _centroids(points: torch.Tensor, index: torch.Tensor, k: int) -> tuple[torch.Tensor, ...]:
+    one_hot = _one_hot(index, k)
+    counts = one_hot.sum(0)
+    centroids = (one_hot.T @ points) / counts.unsqueeze(1)
+    return centroids, counts
+
+
+def davies_bouldin_score(data: Any, labels: Any) -> float:
+    """Davies–Bouldin index (lower is better), noise excluded.
+
+    Returns
+    -------
+    float
+        ``inf`` when every sample is noise; 0.0 with fewer than 2 clusters.
+    """
+    points, index, k = _prepare(data, labels)
+    if points.shape[0] == 0:
+        return math.inf
+    if k < 2:
+        return 0.0
+    centroids, counts = _centroids(points, index, k)
+    spread = torch.zeros(k, dtype=torch.float64).index_add_(
+        0, index, (points - centroids[index]).norm(dim=1)
+    ) / counts
+    separation = torch.cdist(centroids, centroids, compute_mode="donot_use_mm_for_euclid_dist")
+    if bool(torch.allclose(spread, torch.zeros_like(spread))) or bool(
+        torch.allclose(separation, torch.zeros_like(separation))
+    ):
+        return 0.0
+    separation = torch.where(separation == 0, torch.full_like(separation, math.inf), separation)
+    ratio = (spread.unsqueeze(0) + spread.unsqueeze(1)) / separation
+    return float(ratio.max(dim=1).values.mean())
+
+
+def calinski_harabasz_score(data: Any, labels: Any) -> float:
+    """Calinski–Harabasz index (variance ratio; higher is better), noise excluded.
+
+    Returns
+    -------
+    float
+        0.0 with fewer than 2 clusters or no more samples than clusters; 1.0 when the
+        clusters have no internal spread.
+    """
+    points, index, k = _prepare(data, labels)
+    n = points.shape[0]
+    if k < 2 or n <= k:
+        return 0.0
+    centroids, counts = _centroids(points, index, k)
+    between = float((counts * ((centroids - points.mean(0)) ** 2).sum(1)).sum())
+    within = float(((points - centroids[index]) ** 2).sum())
+    if within == 0.0:
+        return 1.0
+    return between * (n - k) / (within * (k - 1))
+
+
+def noise_ratio(labels: Any) -> float:
+    """Share of labels equal to ``-1`` (0.0 for an empty labelling)."""
+    lab = _as_labels(labels)
+    return float((lab == -1).double().mean()) if lab.numel() else 0.0
+
+
+def topological_quality(
+    labels: Any, x: int, y: int, topology: str = "rectangular", pbc: bool = False
+) -> float:
+    """Grid compactness of the clusters of a labelled map, in (0, 1].
+
+    Parameters
+    ----------
+    labels : array-like
+        Shape (x·y,) in flat row-major neuron order; ``-1`` is noise.
+    x, y : int
+        Grid rows and columns.
+    topology : {"rectangular", "hexagonal"}
+        Grid geometry.
+    pbc : bool
+        Wrap distances around the torus.
+
+    Returns
+    -------
+    float
+        1.0 when fewer than two clusters exist or no cluster has two neurons.
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` does not have ``x·y`` entries.
+    """
+    lab = _as_labels(labels)
+    n = int(x) * int(y)
+    if lab.numel() != n:
+        raise ValueError(
+            f"labels must have one entry per neuron ({x}×{y} = {n}); got {lab.numel()}."
+        )
+    valid = lab != -1
+    if valid.sum() == 0 or torch.unique(lab[valid]).numel() <= 1:
+        return 1.0
+    _, index = torch.unique(lab[valid], return_inverse=True)
+    k = int(index.max()) + 1
+    members = torch.nonzero(valid).reshape(-1)
+    one_hot = _one_hot(index, k)
+    rows, cols = grid_positions(int(x), int(y), topology, dtype=torch.float64)
+    positions = torch.stack((rows.reshape(-1), cols.reshape(-1)), dim=1)[members]
+    periods = grid_periods(int(x), int(y), topology) if pbc else None
+    totals = torch.zeros(k, dtype=torch.float64)
+    m = members.numel()
+    step = _chunk(m)
+    for start in range(0, m, step):
+        sources = torch.arange(start, min(start + step, m))
+        dist = grid_distance_sq(positions, sources, periods).clamp_min(0).sqrt()
+        own = (dist @ one_hot)[torch.arange(sources.numel()), index[sources]]
+        totals.index_add_(0, index[sources], own)
+    sizes = one_hot.sum(0)
+    usable = sizes >= 2
+    if not bool(usable.any()):
+        return 1.0
+    mean_dist = totals[usable] / (sizes[usable] * (sizes[usable] - 1))
+    coherence = 1.0 / (1.0 + mean_dist / max(int(x), int(y)))
+    return float((coherence * sizes[usable]).sum() / sizes[usable].sum())
+
+
+def clustering_metrics(data: Any, labels: Any, grid: Any = None) -> dict[str, Any]:
+    """All cluster quality measures of a labelling.
+
+    Parameters
+    ----------
+    data : array-like
+        Shape (n_samples, n_features): the features that were clustered.
+    labels : array-like
+        Shape (n_samples,), ``-1`` for noise.
+    grid : GridSpec or object with ``x, y, topology, pbc``, optional
+        When given (and ``data`` has one row per neuron), ``topological_quality`` is
+        added.
+
+    Returns
+    -------
+    dict
+        ``silhouette_score``, ``davies_bouldin_score``, ``calinski_harabasz_score``,
+        ``n_clusters`` (distinct labels other than -1), ``n_noise_points``,
+        ``noise_ratio`` and optionally ``topological_quality`` (NaN with a warning when
+        it cannot be computed).
+    """
+    lab = _as_labels(labels)
+    n_data = _as_data(data).shape[0]
+    if n_data != lab.shape[0]:
+        raise ValueError(
+            "data and labels must have the same number of samples; got "
+            f"{n_data} rows of data and {lab.shape[0]} labels."
+        )
+    valid = lab[lab != -1]
+    out: dict[str, Any] = {
+        "silhouette_score": silhouette_score(data, lab),
+        "davies_bouldin_score": davies_bouldin_score(data, lab),
+        "calinski_harabasz_score": calinski_harabasz_score(data, lab),
+        "n_clusters": int(torch.unique(valid).numel()),
+        "n_noise_points": int((lab == -1).sum()),
+        "noise_ratio": noise_ratio(lab),
+    }
+    if grid is not None:
+        try:
+            out["topological_quality"] = topological_quality(
+                lab, grid.x, grid.y, getattr(grid, "topology", "rectangular"),
+                bool(getattr(grid, "pbc", False)),
+            )
+        except (ValueError, AttributeError, TypeError) as exc:
+            warnings.warn(f"topological quality could not be computed: {exc}",
+                          TorchSOMWarning, stacklevel=2)
+            out["topological_quality"] = math.nan
+    return out
+
+
+# ---------------------------------------------------------------------------- compatibility
+def calculate_silhouette_score(data: Any, labels: Any) -> float:
+    """Compatibility name of :func:`silhouette_score`."""
+    return silhouette_score(data, labels)
+
+
+def calculate_davies_bouldin_score(data: Any, labels: Any) -> float:
+    """Compatibility name of :func:`davies_bouldin_score`."""
+    return davies_bouldin_score(data, labels)
+
+
+def calculate_calinski_harabasz_score(data: Any, labels: Any) -> float:
+    """Compatibility name of :func:`calinski_harabasz_score`."""
+    return calinski_harabasz_score(data, labels)
+
+
+def calculate_topological_clustering_quality(som: Any, labels: Any) -> float:
+    """Compatibility form of :func:`topological_quality`.
+
+    ``som`` is any object with ``x``, ``y``, ``topology`` and ``pbc`` attributes.
+    """
+    return topological_quality(labels, som.x, som.y, getattr(som, "topology", "rectangular"),
+                               bool(getattr(som, "pbc", False)))
+
+
+def calculate_clustering_metrics(data: Any, labels: Any, som: Any = None) -> dict[str, Any]:
+    """Compatibility name of :func:`clustering_metrics` (``som`` describes the grid)."""
+    return clustering_metrics(data, labels, grid=som)
+
+
+def calculate_quantization_error(
+    data: torch.Tensor, weights: torch.Tensor, distance_fn: Callable[..., torch.Tensor]
+) -> float:
+    """Mean distance from each sample (n, F) to its BMU in ``weights`` (x, y, F)."""
+    codebook = weights.detach().reshape(-1, weights.shape[-1])
+    samples = data.reshape(-1, weights.shape[-1]).to(codebook)
+    return float(quantization_error(samples, codebook, cross_distance_for(distance_fn)))
+
+
+def calculate_topographic_error(
+    data: torch.Tensor,
+    weights: torch.Tensor,
+    distance_fn: Callable[..., torch.Tensor],
+    topology: str = "rectangular",
+    pbc: bool = False,
+) -> float:
+    """Share of samples whose two best units are not adjacent (a ratio in [0, 1]).
+
+    Adjacent means the 8 surrounding cells on a rectangular grid and the 6 touching
+    hexagons on a hexagonal grid. A 1×1 map gives NaN with a warning.
+    """
+    x, y = int(weights.shape[0]), int(weights.shape[1])
+    if x * y == 1:
+        warnings.warn("The topographic error is not defined for a 1-by-1 map.",
+                      TorchSOMWarning, stacklevel=2)
+        return math.nan
+    codebook = weights.detach().reshape(x * y, weights.shape[-1])
+    samples = data.reshape(-1, weights.shape[-1]).to(codebook)
+    rows, cols = grid_positions(x, y, topology, dtype=codebook.dtype, device=codebook.device)
+    positions = torch.stack((rows.reshape(-1), cols.reshape(-1)), dim=1)
+    periods = grid_periods(x, y, topology) if pbc else None
+    return float(topographic_error(samples, codebook, cross_distance_for(distance_fn),
+                                   positions, adjacency_threshold(topology), periods))

@@ -1,0 +1,25 @@
+"""Compatibility module: map and cluster quality measures.
+
+The implementations live in :mod:`torchsom.clustering.metrics` and
+:mod:`torchsom.functional.metrics`.
+"""
+
+from torchsom.clustering.metrics import (
+    calculate_calinski_harabasz_score,
+    calculate_clustering_metrics,
+    calculate_davies_bouldin_score,
+    calculate_quantization_error,
+    calculate_silhouette_score,
+    calculate_topographic_error,
+    calculate_topological_clustering_quality,
+)
+
+__all__ = [
+    "calculate_quantization_error",
+    "calculate_topographic_error",
+    "calculate_silhouette_score",
+    "calculate_davies_bouldin_score",
+    "calculate_calinski_harabasz_score",
+    "calculate_topological_clustering_quality",
+    "calculate_clustering_metrics",
+]
