@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from torchsom.topology.coordinates import grid_positions
@@ -70,8 +72,9 @@ def pca_init(data: torch.Tensor, x: int, y: int, topology: str = "rectangular") 
     """Spread the codebook over the plane of the two leading principal components.
 
     The longer grid axis follows the first component and the shorter one the second.
-    Each axis spans ±1 standard deviation of the data along its component, and neuron
-    positions come from the grid geometry, so hexagonal rows stay straight.
+    Each axis spans ±√3 standard deviations of the data along its component (so the
+    codebook has the data's variance along both components), and neuron positions come
+    from the grid geometry, so hexagonal rows stay straight.
 
     Parameters
     ----------
@@ -93,10 +96,13 @@ def pca_init(data: torch.Tensor, x: int, y: int, topology: str = "rectangular") 
     row_extent = float(row_coord.max() - row_coord.min())
     col_extent = float(col_coord.max() - col_coord.min())
     long_u, short_u = (u_row, u_col) if row_extent >= col_extent else (u_col, u_row)
+    # a uniform spread over [-a, a] has variance a²/3: a = √3·σ gives the codebook the
+    # data's variance along each component
+    half_span = math.sqrt(3.0) * stds
     codebook = (
         mean
-        + long_u.unsqueeze(-1) * (stds[0] * axes[0])
-        + short_u.unsqueeze(-1) * (stds[1] * axes[1])
+        + long_u.unsqueeze(-1) * (half_span[0] * axes[0])
+        + short_u.unsqueeze(-1) * (half_span[1] * axes[1])
     )
     return codebook.to(dtype=data.dtype, device=data.device)
 

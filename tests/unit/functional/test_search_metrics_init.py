@@ -96,8 +96,9 @@ def test_pca_init_spans_each_axis_by_its_own_std() -> None:
     codebook = pca_init(data, 3, 2)  # 3 rows (longer axis) × 2 cols
     assert codebook.shape == (3, 2, 3)
     corners = codebook[[0, 2], 0, 0]
-    assert sorted(corners.tolist()) == pytest.approx([2.0, 8.0], abs=0.05)  # 5 ∓ 3
-    assert sorted(codebook[1, [0, 1], 1].abs().tolist()) == pytest.approx([1.0, 1.0], abs=0.05)
+    root3 = math.sqrt(3)
+    assert sorted(corners.tolist()) == pytest.approx([5 - 3 * root3, 5 + 3 * root3], abs=0.1)
+    assert codebook[1, [0, 1], 1].abs().tolist() == pytest.approx([root3, root3], abs=0.05)
     assert torch.allclose(codebook[1, :, 0], torch.full((2,), 5.0), atol=0.05)
 
 
