@@ -2,8 +2,8 @@
 
 The search never holds more than ``chunk_size × n_neurons`` distances at once, so it
 works on millions of samples. For the euclidean metric the ranking uses one matrix
-product per chunk (``‖w‖² − 2 x·w``) and the distances of the chosen units are then
-recomputed exactly from the difference vectors.
+product per chunk (``‖w‖² − 2 x·w``) and the distance to the best unit is then
+recomputed exactly from the difference vector.
 """
 
 from __future__ import annotations
@@ -71,11 +71,12 @@ def topk_bmus(
             idx = scores.argmin(dim=1, keepdim=True)
         else:
             idx = scores.topk(k, dim=1, largest=False).indices
+        dist = scores.gather(1, idx)
         if euclid:
-            diff = block.unsqueeze(1) - codebook[idx]
-            dist = diff.square().sum(-1).sqrt()
-        else:
-            dist = scores.gather(1, idx)
+            # ranking came from ‖w‖² − 2x·w; the best unit's distance is recomputed from
+            # the difference vector (no cancellation), the others from the expansion
+            dist.add_((block * block).sum(1, keepdim=True)).clamp_(min=0.0).sqrt_()
+            dist[:, 0] = (block - codebook[idx[:, 0]]).norm(dim=1)
         dist_out[start : start + step] = dist
         idx_out[start : start + step] = idx
     return dist_out, idx_out
