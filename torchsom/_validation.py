@@ -143,8 +143,23 @@ def as_data(
     tensor = tensor.to(device=device, dtype=dtype)
     if not tensor.is_contiguous():
         tensor = tensor.contiguous()
-    _check_finite(tensor, name)
+    peak = float(tensor.abs().amax())  # one reduction checks finiteness and range
+    if not math.isfinite(peak):
+        _check_finite(tensor, name)
+    limit = magnitude_limit(tensor.dtype, tensor.shape[1])
+    if peak > limit:
+        raise ValueError(
+            f"{name} has values up to {peak:.3g} in magnitude: with {tensor.shape[1]} "
+            f"features, squared distances in {tensor.dtype} overflow beyond {limit:.3g}. "
+            "Standardise the data first (or use a float64 map, e.g. som.double())."
+        )
     return tensor
+
+
+def magnitude_limit(dtype: torch.dtype, num_features: int) -> float:
+    """Largest absolute value whose squared distances over ``num_features`` features
+    (``‖w‖² − 2 x·w + ‖x‖²``, about ``4 F M²``) stay finite in ``dtype``."""
+    return math.sqrt(torch.finfo(dtype).max / (4.0 * max(1, num_features)))
 
 
 def _check_finite(tensor: torch.Tensor, name: str) -> None:

@@ -214,6 +214,41 @@ class SOM(BaseSOM):
         self.device = str(self.weights.device)
         return self
 
+    # ------------------------------------------------------------------ copying and state
+    #: attributes rebuilt from the settings when unpickling (registry closures and search
+    #: indexes cannot be pickled)
+    _DERIVED_STATE: ClassVar[tuple[str, ...]] = (
+        "distance_fn", "neighborhood_fn", "lr_decay_fn", "sigma_decay_fn", "_cross_distance",
+        "_search_strategy",
+    )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        for name in self._DERIVED_STATE:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self.distance_fn = DISTANCE_FUNCTIONS.resolve("distance_function", self.distance_function)
+        self.neighborhood_fn = NEIGHBORHOOD_FUNCTIONS.resolve(
+            "neighborhood_function", self.neighborhood_function
+        )
+        self.lr_decay_fn = DECAY_FUNCTIONS.resolve("lr_decay_function", self.lr_decay_function)
+        self.sigma_decay_fn = DECAY_FUNCTIONS.resolve(
+            "sigma_decay_function", self.sigma_decay_function
+        )
+        self._cross_distance = cross_distance_for(self.distance_fn)
+        self._search_strategy = create_search_strategy(
+            self.search_backend, self.distance_fn, self.distance_fn_name, self.x * self.y,
+            device=self.device,
+        )
+        self._search_strategy.rebuild_index(self.weights)
+
+    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._search_strategy.rebuild_index(self.weights)  # keep the search index in step
+
     # ------------------------------------------------------------------ geometry
     @property
     def _periods(self) -> tuple[float, float] | None:
@@ -313,7 +348,10 @@ class SOM(BaseSOM):
 
         Learning rate and sigma follow their schedules per epoch. A second call continues
         from the current weights and restarts the schedules. If training raises (or is
-        interrupted), the weights are restored to what they were before the call.
+        interrupted, e.g. by ``KeyboardInterrupt``), the weights and the random generator
+        are restored to what they were before the call and the history is not extended,
+        so the map is usable and calling ``fit`` again gives the same result as an
+        uninterrupted call.
 
         Parameters
         ----------
@@ -336,11 +374,14 @@ class SOM(BaseSOM):
         check_int("epochs", self.epochs, 1)
         check_int("batch_size", self.batch_size, 1)
         initial = self.weights.detach().clone()
+        rng_state = self._generator.get_state()
         try:
             q_list, t_list = self._train(samples, verbose)
         except BaseException:
+            # roll back weights and generator: a retried fit equals an uninterrupted one
             with torch.no_grad():
                 self.weights.copy_(initial)
+            self._generator.set_state(rng_state)
             self._search_strategy.rebuild_index(self.weights)
             raise
         self._search_strategy.rebuild_index(self.weights)
@@ -487,6 +528,25 @@ class SOM(BaseSOM):
 
         return mapping.collect_samples(
             self, query_sample, historical_samples, historical_outputs, bmus_idx_map,
+            min_buffer_threshold=min_buffer_threshold, return_indices=return_indices,
+            retrieval_mode=retrieval_mode,
+        )
+
+    def collect_samples_batch(
+        self,
+        query_samples: Any,
+        historical_samples: Any,
+        historical_outputs: Any,
+        bmus_idx_map: Any,
+        min_buffer_threshold: int = 50,
+        return_indices: bool = False,
+        retrieval_mode: str = "bmu_neighborhood_knn",
+    ) -> list[Any]:
+        """:meth:`collect_samples` for many queries at once (see :mod:`torchsom.core.mapping`)."""
+        from torchsom.core import mapping
+
+        return mapping.collect_samples_batch(
+            self, query_samples, historical_samples, historical_outputs, bmus_idx_map,
             min_buffer_threshold=min_buffer_threshold, return_indices=return_indices,
             retrieval_mode=retrieval_mode,
         )
