@@ -238,3 +238,21 @@ def test_build_map_rejects_unknown_type_and_missing_inputs(corners_som, corners_
 def test_build_map_checks_data_and_names_the_argument(corners_som):
     with pytest.raises(ValueError, match="data must have 2 features"):
         corners_som.build_map("hit", data=torch.zeros(3, 5))
+
+
+def test_bmu_search_is_chunked_by_batch_size(corners_som, monkeypatch):
+    seen = []
+    search = corners_som._search_strategy.search
+
+    def spy(data, weights, k=1):
+        seen.append(data.shape[0])
+        return search(data, weights, k)
+
+    monkeypatch.setattr(corners_som._search_strategy, "search", spy)
+    data = torch.rand(200_000, 2, generator=torch.Generator().manual_seed(0)) * 10
+    hits = corners_som.build_map("hit", data=data, batch_size=65536)
+    assert seen == [65536, 65536, 65536, 3392]
+    assert float(hits.sum()) == 200_000
+    expected = torch.stack(((data[:, 0] > 5).long(), (data[:, 1] > 5).long()), 1)
+    flat = torch.bincount(expected[:, 0] * 2 + expected[:, 1], minlength=4).float()
+    assert torch.equal(hits.reshape(-1), flat)
