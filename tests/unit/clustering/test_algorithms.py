@@ -1,0 +1,208 @@
+"""k-means, GMM and HDBSCAN on tensors: result dicts, label conventions, validation."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import adjusted_rand_score
+
+from torchsom.clustering import (
+    cluster_data,
+    cluster_gmm,
+    cluster_hdbscan,
+    cluster_kmeans,
+    clustering_features,
+    default_min_cluster_size,
+    extract_clustering_features,
+)
+from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
+from torchsom.topology import grid_positions
+
+
+@pytest.mark.parametrize("method", ["kmeans", "gmm", "hdbscan"])
+def test_cluster_data_recovers_three_groups_with_one_based_labels(three_groups, method) -> None:
+    points, truth = three_groups
+    result = cluster_data(points, method=method)
+    labels = result["labels"]
+    assert labels.dtype == torch.long and labels.shape == (120,)
+    assert result["method"] == method
+    assert isinstance(result["n_clusters"], int) and result["n_clusters"] == 3
+    assert set(labels[labels != -1].tolist()) == {1, 2, 3}
+    assert result["centers"].shape == (3, 2)
+    assert result["centers"].dtype == points.dtype
+    keep = labels != -1
+    assert adjusted_rand_score(truth[keep].numpy(), labels[keep].numpy()) == 1.0
+
+
+def test_kmeans_result_keys_and_types(three_groups) -> None:
+    result = cluster_kmeans(three_groups[0], n_clusters=3)
+    assert isinstance(result["inertia"], float)
+    assert "k_selection" not in result
+
+
+def test_kmeans_automatic_k_is_readable(three_groups) -> None:
+    result = cluster_kmeans(three_groups[0])
+    selection = result["k_selection"]
+    assert selection["criterion"] == "elbow" and selection["k"] == result["n_clusters"] == 3
+    assert int(result["labels"].max()) == result["n_clusters"]
+    assert len(result["centers"]) == result["n_clusters"]
+
+
+def test_kmeans_passes_kwargs_and_is_reproducible(three_groups) -> None:
+    a = cluster_kmeans(three_groups[0], n_clusters=4, max_iter=50, random_state=42)
+    b = cluster_kmeans(three_groups[0], n_clusters=4, max_iter=50, random_state=42)
+    assert torch.equal(a["labels"], b["labels"])
+    assert torch.equal(a["centers"], b["centers"])
+
+
+def test_kmeans_rejects_unknown_kwargs(three_groups) -> None:
+    with pytest.raises(TypeError, match="not_a_parameter"):
+        cluster_kmeans(three_groups[0], n_clusters=2, not_a_parameter=1)
+
+
+def test_kmeans_clips_k_to_samples_minus_one() -> None:
+    result = cluster_kmeans(torch.tensor([[0.0], [1.0], [5.0]]), n_clusters=10)
+    assert result["n_clusters"] == 2
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_kmeans_rejects_bad_counts(three_groups, bad) -> None:
+    with pytest.raises(InvalidParameterError, match="n_clusters"):
+        cluster_kmeans(three_groups[0], n_clusters=bad)
+
+
+def test_gmm_result_keys(three_groups) -> None:
+    result = cluster_gmm(three_groups[0], n_components=3)
+    assert isinstance(result["bic"], float) and isinstance(result["aic"], float)
+    auto = cluster_gmm(three_groups[0])
+    assert auto["k_selection"]["criterion"] == "bic"
+    assert auto["k_selection"]["k"] == auto["n_clusters"]
+
+
+def test_hdbscan_noise_is_minus_one_and_counted_as_int() -> None:
+    gen = torch.Generator().manual_seed(1)
+    blobs = torch.cat([torch.randn(40, 2, generator=gen) * 0.2,
+                       torch.randn(40, 2, generator=gen) * 0.2 + 8])
+    outliers = torch.tensor([[30.0, -30.0], [-30.0, 30.0]])
+    result = cluster_hdbscan(torch.cat([blobs, outliers]))
+    labels = result["labels"]
+    assert labels[-2:].tolist() == [-1, -1]
+    assert type(result["noise_points"]) is int
+    assert result["noise_points"] == int((labels == -1).sum())
+    assert result["n_clusters"] == 2 and set(labels[labels > 0].tolist()) == {1, 2}
+    member_mean = blobs[:40][labels[:40] == labels[0]].mean(0)
+    assert torch.allclose(result["centers"][int(labels[0]) - 1], member_mean, atol=1e-5)
+
+
+def test_hdbscan_default_min_cluster_size() -> None:
+    assert default_min_cluster_size(375) == 37
+    assert default_min_cluster_size(20) == 5
+    with pytest.warns(TorchSOMWarning):
+        result = cluster_hdbscan(torch.rand(30, 2), min_cluster_size=100)
+    assert result["min_cluster_size"] == 30
+
+
+def test_hdbscan_without_clusters_warns_and_uses_one_cluster() -> None:
+    with pytest.warns(TorchSOMWarning, match="no clusters"):
+        result = cluster_hdbscan(torch.rand(4, 2))
+    assert result["labels"].tolist() == [1, 1, 1, 1]
+    assert result["n_clusters"] == 1 and result["noise_points"] == 0
+
+
+def test_hdbscan_ignores_n_clusters_with_a_warning(three_groups) -> None:
+    with pytest.warns(TorchSOMWarning, match="ignored by HDBSCAN"):
+        result = cluster_data(three_groups[0], method="hdbscan", n_clusters=7, random_state=1)
+    assert result["n_clusters"] == 3
+
+
+def test_cluster_data_accepts_numpy_and_int_input() -> None:
+    result = cluster_data(np.array([[0, 0], [0, 1], [9, 9], [9, 8]]), n_clusters=2)
+    assert sorted(result["labels"].tolist()) == [1, 1, 2, 2]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (torch.empty(0, 3), "Cannot cluster empty data"),
+        (torch.rand(4), "Data must be 2D tensor"),
+        (torch.rand(1, 3), "Need at least 2 samples for clustering"),
+        (torch.tensor([[0.0, float("nan")], [1.0, 1.0]]), "NaN or inf"),
+    ],
+)
+def test_cluster_data_rejects_bad_input(data, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        cluster_data(data)
+
+
+def test_cluster_data_rejects_unknown_method(three_groups) -> None:
+    with pytest.raises(ValueError, match="Unsupported clustering method.*'dbscan'"):
+        cluster_data(three_groups[0], method="dbscan")
+
+
+def test_features_weights_is_the_flat_codebook() -> None:
+    weights = torch.rand(3, 4, 5)
+    features = clustering_features(weights, "rectangular", "weights")
+    torch.testing.assert_close(features, weights.reshape(12, 5))
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+def test_features_positions_come_from_the_topology_module(topology) -> None:
+    rows, cols = grid_positions(3, 4, topology)
+    features = clustering_features(torch.rand(3, 4, 2), topology, "positions")
+    torch.testing.assert_close(features, torch.stack((rows.reshape(-1), cols.reshape(-1)), 1))
+
+
+def test_features_combined_standardises_both_parts() -> None:
+    weights = torch.rand(4, 5, 3) * 100 + 7
+    features = clustering_features(weights, "rectangular", "combined").double()
+    assert features.shape == (20, 5)
+    torch.testing.assert_close(features.mean(0), torch.zeros(5, dtype=torch.float64),
+                               atol=1e-5, rtol=0)
+    # each part carries a total variance of 1
+    var = features.var(0, unbiased=False)
+    assert float(var[:3].sum()) == pytest.approx(1.0, abs=1e-4)
+    assert float(var[3:].sum()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_features_combined_keeps_constant_columns_finite() -> None:
+    weights = torch.ones(2, 3, 2)
+    features = clustering_features(weights, "rectangular", "combined")
+    assert bool(torch.isfinite(features).all())
+    assert torch.equal(features[:, :2], torch.zeros(6, 2))
+
+
+def test_features_reject_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="feature_space"):
+        clustering_features(torch.rand(2, 2, 2), "rectangular", "pixels")
+    with pytest.raises(ValueError, match=r"\(x, y, num_features\)"):
+        clustering_features(torch.rand(4, 2), "rectangular", "weights")
+
+
+def test_extract_clustering_features_reads_any_map_like_object() -> None:
+    class Grid:
+        weights = torch.rand(2, 3, 4)
+        topology = "hexagonal"
+
+    out = extract_clustering_features(Grid(), "positions")
+    assert out.shape == (6, 2)
+    assert float(out[3, 1]) == pytest.approx(0.5)  # row 1 is shifted right
+
+
+def test_sklearn_is_not_imported_by_torchsom() -> None:
+    code = "import torchsom, sys; print('sklearn' in sys.modules)"
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_no_warning_for_the_usual_calls(three_groups) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in ("kmeans", "gmm", "hdbscan"):
+            cluster_data(three_groups[0], method=method)
