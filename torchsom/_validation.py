@@ -143,7 +143,8 @@ def as_data(
     tensor = tensor.to(device=device, dtype=dtype)
     if not tensor.is_contiguous():
         tensor = tensor.contiguous()
-    peak = float(tensor.abs().amax())  # one reduction checks finiteness and range
+    low, high = torch.aminmax(tensor)  # checks finiteness and range without a copy
+    peak = max(-float(low), float(high))
     if not math.isfinite(peak):
         _check_finite(tensor, name)
     limit = magnitude_limit(tensor.dtype, tensor.shape[1])
