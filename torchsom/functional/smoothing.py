@@ -111,6 +111,14 @@ class GridKernel:
                 self._row_rows = self.row_table[grid.row_of]  # (n, x)
                 self._key_rows = self.key_table[grid.key_of]  # (n, y)
 
+    @property
+    def axis_rows(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Per-neuron gaussian axis factors ``(n, x)`` and ``(n, y)`` when they are kept
+        (small rectangular grids), else None."""
+        if self._row_rows is None:
+            return None
+        return self._row_rows, self._key_rows
+
     def rows(self, bmu: torch.Tensor) -> torch.Tensor:
         """Neighbourhood weights of each BMU to every neuron, shape (b, n_neurons)."""
         if self._row_rows is not None:  # fast path: small rectangular gaussian

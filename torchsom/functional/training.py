@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import torch
 
+from torchsom.functional._scripted import scripted_minibatch_epoch
 from torchsom.functional.bmu import topk_bmus
 from torchsom.functional.distances import euclidean_cross
 from torchsom.functional.smoothing import GridKernel
@@ -96,6 +97,13 @@ def minibatch_epoch(
     codebook_t = weights.t().contiguous()  # (F, n_neurons)
     augmented_t = torch.cat([shuffled, shuffled.new_ones(n, 1)], dim=1).t()
     sq_norms = torch.linalg.vecdot(codebook_t, codebook_t, dim=0) if euclid else None
+    if euclid and two == 2 and kernel.axis_rows is not None and weights.device.type == "cpu":
+        done = scripted_minibatch_epoch(codebook_t, shuffled, augmented_t, *kernel.axis_rows,
+                                        batch_size, learning_rate)
+        if done is not None:
+            weights.copy_(codebook_t.t())
+            sample_sq = torch.linalg.vecdot(shuffled, shuffled, dim=1)
+            return (done[0][:, 0] + sample_sq).clamp_(min=0.0).sqrt_(), done[1]
     values: list[torch.Tensor] = []
     indices: list[torch.Tensor] = []
     for batch, batch_aug_t in zip(
