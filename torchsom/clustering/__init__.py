@@ -21,6 +21,7 @@ from torchsom.clustering.metrics import (
     clustering_metrics,
     davies_bouldin_score,
     noise_ratio,
+    silhouette_samples,
     silhouette_score,
     topological_quality,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "noise_ratio",
     "select_components_bic",
     "select_k_elbow",
+    "silhouette_samples",
     "silhouette_score",
     "topological_quality",
 ]

@@ -48,6 +48,7 @@ from torchsom.topology.coordinates import (
 
 __all__ = [
     "GridSpec",
+    "silhouette_samples",
     "silhouette_score",
     "davies_bouldin_score",
     "calinski_harabasz_score",
@@ -116,6 +117,50 @@ def _chunk(n: int) -> int:
 
 
 # ---------------------------------------------------------------------------- scores
+def silhouette_samples(data: Any, labels: Any) -> torch.Tensor:
+    """Silhouette coefficient of every sample (euclidean), noise excluded.
+
+    Parameters
+    ----------
+    data : array-like
+        Shape (n_samples, n_features).
+    labels : array-like
+        Shape (n_samples,); ``-1`` is noise.
+
+    Returns
+    -------
+    torch.Tensor
+        float64, shape (n_samples,); NaN for noise samples, 0 for samples alone in their
+        cluster and for every sample when fewer than 2 clusters remain (or every sample
+        is its own cluster).
+    """
+    lab = _as_labels(labels)
+    points, index, k = _prepare(data, lab)
+    out = torch.full((lab.shape[0],), math.nan, dtype=torch.float64)
+    keep = lab != -1
+    n = points.shape[0]
+    if k < 2 or k >= n:
+        out[keep] = 0.0
+        return out
+    one_hot = _one_hot(index, k)
+    counts = one_hot.sum(0)
+    sums = torch.empty(n, k, dtype=torch.float64)
+    step = _chunk(n)
+    for start in range(0, n, step):
+        block = torch.cdist(points[start:start + step], points,
+                            compute_mode="donot_use_mm_for_euclid_dist")
+        sums[start:start + step] = block @ one_hot
+    rows = torch.arange(n)
+    own_size = counts[index]
+    a = sums[rows, index] / (own_size - 1).clamp_min(1)
+    mean_other = sums / counts
+    mean_other[rows, index] = math.inf
+    b = mean_other.min(dim=1).values
+    s = (b - a) / torch.maximum(a, b)
+    out[keep] = torch.where((own_size > 1) & torch.isfinite(s), s, torch.zeros_like(s))
+    return out
+
+
 def silhouette_score(data: Any, labels: Any) -> float:
     """Mean silhouette coefficient (euclidean), noise excluded.
 
@@ -132,27 +177,9 @@ def silhouette_score(data: Any, labels: Any) -> float:
         In [-1, 1]; 0.0 when fewer than 2 clusters or fewer than 2 samples remain, or
         when every sample is its own cluster.
     """
-    points, index, k = _prepare(data, labels)
-    n = points.shape[0]
-    if k < 2 or n < 2 or k >= n:
-        return 0.0
-    one_hot = _one_hot(index, k)
-    counts = one_hot.sum(0)
-    sums = torch.empty(n, k, dtype=torch.float64)
-    step = _chunk(n)
-    for start in range(0, n, step):
-        block = torch.cdist(points[start:start + step], points,
-                            compute_mode="donot_use_mm_for_euclid_dist")
-        sums[start:start + step] = block @ one_hot
-    rows = torch.arange(n)
-    own_size = counts[index]
-    a = sums[rows, index] / (own_size - 1).clamp_min(1)
-    mean_other = sums / counts
-    mean_other[rows, index] = math.inf
-    b = mean_other.min(dim=1).values
-    s = (b - a) / torch.maximum(a, b)
-    s = torch.where((own_size > 1) & torch.isfinite(s), s, torch.zeros_like(s))
-    return float(s.mean())
+    values = silhouette_samples(data, labels)
+    values = values[~torch.isnan(values)]
+    return float(values.mean()) if values.numel() else 0.0
 
 
 def _centroids(points: torch.Tensor, index: torch.Tensor, k: int) -> tuple[torch.Tensor, ...]:

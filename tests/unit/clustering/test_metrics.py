@@ -219,3 +219,16 @@ def test_calculate_topographic_error_on_one_neuron() -> None:
         value = calculate_topographic_error(torch.rand(3, 2), torch.rand(1, 1, 2),
                                             DISTANCE_FUNCTIONS["euclidean"])
     assert math.isnan(value)
+
+
+def test_silhouette_samples_match_scikit_learn_and_mark_noise(messy) -> None:
+    from torchsom.clustering import silhouette_samples
+
+    data, labels = messy
+    keep = labels != -1
+    values = silhouette_samples(data, labels)
+    assert bool(torch.isnan(values[~torch.tensor(keep)]).all())
+    np.testing.assert_allclose(values[torch.tensor(keep)].numpy(),
+                               skm.silhouette_samples(data[keep], labels[keep]), atol=1e-10)
+    single = silhouette_samples(data, np.where(keep, 1, -1))
+    assert bool((single[torch.tensor(keep)] == 0).all())
