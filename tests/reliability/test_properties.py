@@ -1,0 +1,164 @@
+"""Property tests (hypothesis) over random grids, settings and data.
+
+For any settings and any finite data: training keeps the weights finite, QE >= 0 and TE
+is in [0, 1], the hit map sums to the number of samples, the U-matrix lies in [0, 1],
+``identify_bmus`` agrees with a brute-force float64 reference, and save/load keeps the
+BMUs.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import warnings
+from pathlib import Path
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from torchsom import SOM
+from torchsom.exceptions import TorchSOMWarning
+from torchsom.functional.decay import DECAY_FUNCTIONS
+
+# derandomized: the same examples on every run, so CI is reproducible
+PROFILE = dict(max_examples=25, deadline=None, derandomize=True, database=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@st.composite
+def maps(draw) -> dict:
+    """Constructor arguments of a small random map."""
+    x = draw(st.integers(1, 6))
+    y = draw(st.integers(1, 6))
+    topology = draw(st.sampled_from(["rectangular", "hexagonal"]))
+    pbc = draw(st.booleans())
+    if topology == "hexagonal" and pbc and x % 2:
+        x += 1
+    algorithm = draw(st.sampled_from(["minibatch", "batch"]))
+    neighborhoods = ["gaussian", "bubble", "triangle"]
+    if algorithm == "minibatch":
+        neighborhoods.append("mexican_hat")
+    return dict(
+        x=x, y=y, topology=topology, pbc=pbc, algorithm=algorithm,
+        neighborhood_function=draw(st.sampled_from(neighborhoods)),
+        distance_function=draw(st.sampled_from(["euclidean", "cosine", "manhattan",
+                                                "chebyshev"])),
+        lr_decay_function=draw(st.sampled_from(sorted(DECAY_FUNCTIONS))),
+        sigma_decay_function=draw(st.sampled_from(sorted(DECAY_FUNCTIONS))),
+        sigma=draw(st.floats(0.3, 3.0)),
+        learning_rate=draw(st.floats(0.01, 1.0)),
+        epochs=draw(st.integers(1, 3)),
+        batch_size=draw(st.integers(1, 16)),
+        neighborhood_order=draw(st.integers(1, 2)),
+        random_seed=draw(st.integers(0, 2**32)),
+        device="cpu",
+    )
+
+
+@st.composite
+def datasets(draw) -> np.ndarray:
+    """Finite float32 data, including degenerate sets (zeros, duplicates, constants)."""
+    n = draw(st.integers(1, 30))
+    features = draw(st.integers(1, 4))
+    scale = draw(st.sampled_from([1e-3, 1.0, 1e3]))
+    values = draw(hnp.arrays(np.float32, (n, features),
+                             elements=st.floats(-1.0, 1.0, width=32)))
+    return values * np.float32(scale)
+
+
+def _reference_distances(data: torch.Tensor, codebook: torch.Tensor, name: str) -> torch.Tensor:
+    a, b = data.double(), codebook.double()
+    if name == "euclidean":
+        return torch.cdist(a, b)
+    if name == "manhattan":
+        return (a[:, None] - b[None]).abs().sum(-1)
+    if name == "chebyshev":
+        return (a[:, None] - b[None]).abs().amax(-1)
+    na = a.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    nb = b.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    return 1.0 - (a / na) @ (b / nb).T
+
+
+def _trained(params: dict, data: np.ndarray) -> SOM:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchSOMWarning)
+        som = SOM(num_features=data.shape[1], **params)
+    som.initialize_weights(data)
+    som.fit(data, verbose=False)
+    return som
+
+
+@settings(**PROFILE)
+@given(params=maps(), data=datasets())
+def test_training_stays_finite_and_errors_are_in_range(params: dict, data: np.ndarray) -> None:
+    som = _trained(params, data)
+    assert torch.isfinite(som.weights).all()
+    assert all(math.isfinite(q) and q >= 0 for q in som.quantization_errors_)
+    qe = som.quantization_error(data)
+    assert math.isfinite(qe) and qe >= 0
+    if som.x * som.y == 1:
+        with pytest.warns(TorchSOMWarning):
+            assert math.isnan(som.topographic_error(data))
+    else:
+        assert 0.0 <= som.topographic_error(data) <= 1.0
+        assert all(0.0 <= t <= 100.0 for t in som.topographic_errors_)
+
+
+@settings(**PROFILE)
+@given(params=maps(), data=datasets())
+def test_identify_bmus_matches_brute_force(params: dict, data: np.ndarray) -> None:
+    som = _trained(params, data)
+    samples = torch.from_numpy(data)
+    bmus = som.identify_bmus(samples)
+    assert bmus.dtype == torch.int64 and bmus.shape == (len(data), 2)
+    flat = bmus[:, 0] * som.y + bmus[:, 1]
+    codebook = som.weights.detach().reshape(-1, som.num_features)
+    reference = _reference_distances(samples, codebook, params["distance_function"])
+    chosen = reference.gather(1, flat[:, None])[:, 0]
+    best = reference.min(1).values
+    # the chosen unit is a nearest one (ties and float32 rounding aside)
+    tolerance = 1e-4 * (1.0 + reference.abs().amax(1))
+    assert (chosen - best <= tolerance).all()
+
+
+@settings(**PROFILE)
+@given(params=maps(), data=datasets())
+def test_hit_map_and_u_matrix(params: dict, data: np.ndarray) -> None:
+    som = _trained(params, data)
+    hits = som.build_map("hit", data=data)
+    assert hits.shape == (som.x, som.y)
+    assert float(hits.sum()) == len(data)
+    assert (hits >= 0).all()
+    umatrix = som.build_map("distance")
+    assert umatrix.shape == (som.x, som.y)
+    finite = umatrix[torch.isfinite(umatrix)]
+    assert finite.numel() == umatrix.numel() or som.x * som.y == 1
+    assert ((finite >= 0) & (finite <= 1)).all()
+
+
+@settings(**dict(PROFILE, max_examples=15))
+@given(params=maps(), data=datasets())
+def test_save_load_keeps_bmus(params: dict, data: np.ndarray) -> None:
+    som = _trained(params, data)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "map.som"
+        som.save(path)
+        loaded = SOM.load(path)
+    assert torch.equal(loaded.weights, som.weights)
+    assert torch.equal(loaded.identify_bmus(data), som.identify_bmus(data))
+    assert loaded.quantization_error(data) == som.quantization_error(data)
+
+
+@pytest.mark.xfail(strict=True, reason="cosine distance 1 - cos is not clamped at 0: two equal "
+                   "vectors give -1.2e-7 (functional/distances.py), so QE and the U-matrix "
+                   "can dip below 0")
+def test_cosine_distance_of_equal_vectors_is_not_negative() -> None:
+    data = np.array([[5e-4, 6.25e-5, 6.25e-5]], dtype=np.float32)
+    som = SOM(1, 2, 3, distance_function="cosine", device="cpu")
+    som.initialize_weights(data)
+    assert som.quantization_error(data) >= 0
+    assert (som.build_map("distance") >= 0).all()
