@@ -1,0 +1,400 @@
+"""Benchmark driver: ``python -m benchmarks.harness [options]`` (``make bench``).
+
+For every configuration, variant, thread count and repeat it starts the variant's runner
+in the backend's own virtual environment (``.bench/<backend>``, created with pip on first
+use), with a timeout and a memory cap, then computes QE and TE from the returned weights
+with :mod:`benchmarks.quality`. A fixed matmul is timed at the start and at the end of the
+run (machine noise), and the BMU search is timed against it. Results go to a JSON file
+(``benchmarks/results/latest.json`` by default) and ``BENCHMARKS.md`` is regenerated
+from it.
+
+Examples::
+
+    python -m benchmarks.harness                      # everything (make bench)
+    python -m benchmarks.harness --smoke              # one tiny config, every backend
+    python -m benchmarks.harness --only tutorial,grid-16000x300 --variants 'ours-*' --merge
+    python -m benchmarks.harness --quick              # 1 repeat each
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import configs as cfg
+from benchmarks import schema
+from benchmarks.data import data_path
+from benchmarks.envs import ensure_envs, frozen
+from benchmarks.quality import quality
+
+REPO = Path(__file__).resolve().parents[1]
+RUNNERS = REPO / "benchmarks" / "runners"
+DEFAULT_OUT = REPO / "benchmarks" / "results" / "latest.json"
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# ---------------------------------------------------------------------------- child processes
+
+
+def child_env(threads: int, device: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+        env[var] = str(threads)
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONHASHSEED"] = "0"
+    if not device.startswith("cuda"):
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    return env
+
+
+def _rss_of(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def watch(cmd: list[str], env: dict[str, str], timeout_s: float, mem_cap_mb: float,
+          out_dir: Path) -> dict[str, Any]:
+    """Run ``cmd``; kill it past ``timeout_s`` or ``mem_cap_mb`` of RSS."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    peak = 0.0
+    verdict = None
+    with open(out_dir / "stdout.txt", "w") as out, open(out_dir / "stderr.txt", "w") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=str(REPO),
+                                start_new_session=True)
+        while proc.poll() is None:
+            rss = _rss_of(proc.pid)
+            if rss is not None:
+                peak = max(peak, rss)
+                if rss > mem_cap_mb:
+                    verdict = "oom"
+            if time.perf_counter() - start > timeout_s:
+                verdict = "timeout"
+            if verdict:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                break
+            time.sleep(0.02)
+    wall = time.perf_counter() - start
+    if verdict is None and proc.returncode in (-signal.SIGKILL, 137):
+        verdict = "oom"  # killed from outside: the kernel's OOM killer
+    return {"returncode": proc.returncode, "verdict": verdict, "wall_s": wall,
+            "watch_peak_mb": peak}
+
+
+def run_job(python: Path, backend: cfg.Backend, job: dict[str, Any], args) -> dict[str, Any]:
+    out_dir = Path(job["out_dir"])
+    if out_dir.exists():
+        for f in out_dir.iterdir():
+            f.unlink()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    job_path = out_dir / "job.json"
+    job_path.write_text(json.dumps(job, indent=1))
+    cmd = [str(python), str(RUNNERS / backend.runner), str(job_path)]
+    w = watch(cmd, child_env(job["threads"], job["device"]), args.timeout,
+              args.mem_cap_gb * 1024, out_dir)
+    run: dict[str, Any] = {"wall_s": w["wall_s"], "watch_peak_mb": w["watch_peak_mb"]}
+    if w["verdict"] == "timeout":
+        run.update(status="timeout", reason=f"killed after {args.timeout:.0f} s")
+        return run
+    if w["verdict"] == "oom":
+        run.update(status="oom", reason=f"RSS passed {args.mem_cap_gb:g} GB "
+                   f"(seen {w['watch_peak_mb'] / 1024:.1f} GB) and was killed")
+        return run
+    result_file = out_dir / "result.json"
+    if not result_file.exists():
+        tail = (out_dir / "stderr.txt").read_text()[-400:]
+        run.update(status="error", reason=f"exit {w['returncode']}, no result: {tail}")
+        return run
+    res = json.loads(result_file.read_text())
+    run.update(times=res.get("times", {}), rss_mb=res.get("rss_mb", {}),
+               modules_after_import=res.get("modules_after_import"),
+               versions=res.get("versions"), threads_seen=res.get("threads_seen"))
+    if not res.get("ok"):
+        run.update(status="error", reason=res.get("error", "unknown error"))
+    else:
+        run.update(status="ok", weights=str(out_dir / "weights.npy"))
+    return run
+
+
+# ---------------------------------------------------------------------------- one entry
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, float]:
+    def med(values):
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    median = {k: med([r["times"].get(k) for r in runs]) for k in ("fit", "import", "data", "init")}
+    median["peak_rss_mb"] = med([r["rss_mb"].get("peak") for r in runs])
+    median["rss_after_import_mb"] = med([r["rss_mb"].get("after_import") for r in runs])
+    median["peak_above_import_mb"] = med(
+        [r["rss_mb"]["peak"] - r["rss_mb"]["after_import"] for r in runs
+         if r["rss_mb"].get("peak") is not None and r["rss_mb"].get("after_import") is not None])
+    median["peak_fit_mb"] = med([r["rss_mb"].get("peak_fit") for r in runs])
+    fits = [r["times"]["fit"] for r in runs]
+    median["fit_min"], median["fit_max"] = min(fits), max(fits)
+    return median
+
+
+def run_entry(conf: cfg.Config, variant: cfg.Variant, threads: int, pythons, data_file: Path,
+              data: np.ndarray, args) -> dict[str, Any]:
+    backend = cfg.BACKENDS[variant.backend]
+    entry: dict[str, Any] = {
+        "config": conf.id, "variant": variant.name, "backend": variant.backend,
+        "rule": variant.rule, "batch_size": variant.batch_size, "threads": threads,
+        "device": args.device if backend.uses_torch else "cpu", "runs": [],
+    }
+    repeats = args.repeats or conf.repeats
+    for rep in range(repeats):
+        job = {
+            "config": conf.id, "variant": variant.name, "rule": variant.rule,
+            "batch_size": variant.batch_size, "threads": threads, "device": entry["device"],
+            "n": conf.n, "features": conf.features, "x": conf.x, "y": conf.y,
+            "epochs": conf.epochs, "sigma": cfg.SIGMA, "learning_rate": cfg.LEARNING_RATE,
+            "seed": cfg.SOM_SEED, "data_path": str(data_file), "repeat": rep,
+            "out_dir": str(args.bench_dir / "runs" / conf.id / variant.name / f"t{threads}"
+                           / f"r{rep}"),
+        }
+        run = run_job(pythons[variant.backend], backend, job, args)
+        entry["runs"].append({k: v for k, v in run.items() if k not in ("weights", "versions")})
+        fit = run.get("times", {}).get("fit")
+        log(f"  {conf.id:18s} {variant.name:18s} t{threads} r{rep}: {run['status']:7s} "
+            + (f"fit {fit:8.3f} s  peak {run['rss_mb'].get('peak', 0):7.0f} MB"
+               if run["status"] == "ok" else run.get("reason", "")[:120]))
+        if run["status"] != "ok":
+            entry.update(status=run["status"], reason=run.get("reason"))
+            return entry
+        if rep == 0:
+            entry["versions"] = run.get("versions")
+            weights = np.load(run["weights"])
+            entry["qe"], entry["te"] = quality(data, weights)
+    entry["status"] = "ok"
+    entry["median"] = summarise(entry["runs"])
+    return entry
+
+
+# ---------------------------------------------------------------------------- probes
+
+
+def probe(pythons, mode: str, threads: int, args) -> dict[str, Any] | None:
+    if "ours" not in pythons:
+        return None
+    out = args.bench_dir / "runs" / f"probe-{mode}-t{threads}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [str(pythons["ours"]), str(RUNNERS / "micro.py"), mode, str(threads), str(out),
+           args.device]
+    proc = subprocess.run(cmd, env=child_env(threads, args.device), cwd=str(REPO),
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        log(f"[probe] {mode} t{threads} failed: {proc.stderr[-400:]}")
+        return None
+    res = json.loads(out.read_text())
+    log(f"[noise] {mode:6s} t{threads}: matmul {res['matmul']['gflops']:7.1f} GFLOP/s")
+    for b in res.get("bmu", []):
+        log(f"[bmu]   t{threads} {b['n']}x{b['features']} vs {b['neurons']:5d} units: "
+            f"{b['search_gflops']:6.1f} GFLOP/s "
+            f"(same-shape addmm {b['same_shape_addmm_gflops']:.1f})")
+    return res
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = round(int(line.split()[1]) / 1024**2, 1)
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem,
+            "platform": platform.platform(), "python": platform.python_version()}
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--smoke", action="store_true", help="one tiny config through every variant")
+    p.add_argument("--only", help="comma-separated globs on config ids or groups")
+    p.add_argument("--variants", help="comma-separated globs on variant names")
+    p.add_argument("--threads", default=None, help="comma-separated thread counts (1,2)")
+    p.add_argument("--repeats", type=int, default=None, help="runs per entry (default 3)")
+    p.add_argument("--quick", action="store_true", help="1 run per entry")
+    p.add_argument("--device", default="cpu", help="cpu or cuda[:i] for the torch backends")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
+    p.add_argument("--mem-cap-gb", type=float, default=12.0, help="RSS cap per run")
+    p.add_argument("--out", type=Path, default=None, help="results JSON")
+    p.add_argument("--merge", action="store_true",
+                   help="keep entries of the existing results file that this run does not redo")
+    p.add_argument("--no-report", action="store_true", help="do not regenerate BENCHMARKS.md")
+    p.add_argument("--profile", action="store_true", help="also profile our fits")
+    p.add_argument("--bench-dir", type=Path, default=REPO / ".bench")
+    args = p.parse_args(argv)
+    if args.quick and args.repeats is None:
+        args.repeats = 1
+    if args.threads is None:
+        args.threads = "1" if args.smoke else "1,2"
+    args.thread_list = [int(t) for t in args.threads.split(",") if t.strip()]
+    if args.out is None:
+        args.out = (args.bench_dir / "results" / "smoke.json") if args.smoke else DEFAULT_OUT
+    return args
+
+
+def plan(args) -> list[tuple[cfg.Config, list[cfg.Variant]]]:
+    confs = cfg.smoke_configs() if args.smoke else cfg.full_configs()
+    cfg.validate(confs)
+    confs = cfg.select(confs, args.only)
+    out = []
+    for c in confs:
+        names = cfg.select_variants(c.variants, args.variants)
+        if names:
+            out.append((c, [cfg.VARIANTS[n] for n in names]))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.bench_dir = args.bench_dir.resolve()
+    todo = plan(args)
+    if not todo:
+        log("nothing selected")
+        return 2
+    backends = sorted({v.backend for _, vs in todo for v in vs} | {"ours"})
+    started = time.perf_counter()
+    pythons = ensure_envs(backends, args.bench_dir, REPO, log)
+    noise_start = [p for t in args.thread_list if (p := probe(pythons, "matmul", t, args))]
+
+    entries: list[dict[str, Any]] = []
+    for conf, variants in todo:
+        data_file = data_path(args.bench_dir / "data", conf.n, conf.features)
+        data = np.load(data_file)
+        log(f"[config] {conf.id}: {conf.n}x{conf.features}, {conf.x}x{conf.y}, "
+            f"{conf.epochs} epochs")
+        for variant in variants:
+            for threads in [t for t in args.thread_list if t in variant.threads]:
+                if variant.name in conf.skips:
+                    entries.append({
+                        "config": conf.id, "variant": variant.name, "backend": variant.backend,
+                        "rule": variant.rule, "batch_size": variant.batch_size,
+                        "threads": threads, "device": "cpu", "runs": [], "status": "skipped",
+                        "reason": conf.skips[variant.name]})
+                    log(f"  {conf.id:18s} {variant.name:18s} t{threads}: skipped "
+                        f"({conf.skips[variant.name]})")
+                    continue
+                entries.append(run_entry(conf, variant, threads, pythons, data_file, data,
+                                         args))
+
+    bmu = [] if args.smoke else [p for t in args.thread_list
+                                 if (p := probe(pythons, "bmu", t, args))]
+    noise_end = [p for t in args.thread_list if (p := probe(pythons, "matmul", t, args))]
+
+    doc = {
+        "schema": schema.SCHEMA,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": "python -m benchmarks.harness " + " ".join(shlex.quote(a) for a in
+                                                             (argv or sys.argv[1:])),
+        "machine": machine(),
+        "packages": {b: frozen(args.bench_dir, b) for b in backends},
+        "options": {"smoke": args.smoke, "only": args.only, "variants": args.variants,
+                    "threads": args.thread_list, "repeats": args.repeats,
+                    "device": args.device, "timeout_s": args.timeout,
+                    "mem_cap_gb": args.mem_cap_gb},
+        "duration_s": time.perf_counter() - started,
+        "noise": {"start": noise_start, "end": noise_end},
+        "bmu": bmu,
+        "configs": [{"id": c.id, "group": c.group, "n": c.n, "features": c.features, "x": c.x,
+                     "y": c.y, "epochs": c.epochs, "repeats": args.repeats or c.repeats,
+                     "note": c.note} for c, _ in todo],
+        "results": entries,
+    }
+    if args.merge and args.out.exists():
+        doc = merge(json.loads(args.out.read_text()), doc)
+    problems = schema.validate(doc)
+    if problems:
+        log("[schema] " + "\n[schema] ".join(problems))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, indent=1) + "\n")
+    log(f"[done] {len(entries)} entries in {doc['duration_s'] / 60:.1f} min -> {args.out}")
+    if args.profile:
+        profile(pythons, args)
+    if not args.no_report and not args.smoke:
+        from benchmarks import report
+
+        report.main([str(args.out)])
+    failed = [e for e in entries if e["status"] == "error"]
+    if args.smoke:
+        bad = [e for e in entries if e["status"] != "ok"]
+        for e in bad:
+            log(f"[smoke] FAILED {e['variant']}: {e.get('reason')}")
+        return 1 if bad or problems else 0
+    return 1 if problems or failed else 0
+
+
+def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` with the entries and configs of ``old`` that ``new`` does not redo.
+
+    The machine probes of ``new`` are kept; the earlier ones go under ``merged_from``.
+    """
+    redone = {schema.entry_key(e) for e in new["results"]}
+    kept = [e for e in old.get("results", []) if schema.entry_key(e) not in redone]
+    ids = {c["id"] for c in new["configs"]}
+    configs = [c for c in old.get("configs", []) if c["id"] not in ids] + new["configs"]
+    order = {c.id: i for i, c in enumerate(cfg.full_configs() + cfg.smoke_configs())}
+    configs.sort(key=lambda c: order.get(c["id"], len(order)))
+    vorder = {name: i for i, name in enumerate(cfg.VARIANTS)}
+    results = kept + new["results"]
+    results.sort(key=lambda e: (order.get(e["config"], len(order)),
+                                vorder.get(e["variant"], len(vorder)), e["threads"]))
+    packages = {**old.get("packages", {}), **new["packages"]}
+    history = old.get("merged_from", []) + [{
+        "created": old.get("created"), "command": old.get("command"),
+        "noise": old.get("noise"), "bmu": old.get("bmu"), "kept_entries": len(kept)}]
+    return {**new, "configs": configs, "results": results, "packages": packages,
+            "merged_from": history}
+
+
+def profile(pythons, args) -> None:
+    out_dir = REPO / "benchmarks" / "results" / "profiles"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cache = args.bench_dir / "data"
+    files = [str(data_path(cache, n, f)) for n, f in ((300, 4), (16000, 300))]
+    cmd = [str(pythons["ours"]), str(RUNNERS / "profile_ours.py"), str(out_dir), *files,
+           args.device]
+    log("[profile] " + " ".join(cmd))
+    subprocess.run(cmd, env=child_env(1, args.device), cwd=str(REPO), check=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

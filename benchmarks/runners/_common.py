@@ -1,0 +1,136 @@
+"""Shared code of the backend runners (stdlib only; runs inside each backend's venv).
+
+A runner is started as ``python runners/<backend>.py JOB.json``. The job says which
+variant to train on which data; the runner writes ``result.json`` and ``weights.npy`` into
+the job's ``out_dir``. Everything goes through files because some packages print to stdout
+on import.
+
+Phases are timed separately with ``time.perf_counter``: import, data (load the shared
+``.npy`` and convert it), init (construct the map and PCA-initialise it) and fit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+SCHEMA = "torchsom-bench-run/1"
+#: modules whose presence right after the library import is recorded
+HEAVY_MODULES = ("matplotlib", "sklearn", "scipy", "pandas", "tqdm", "pydantic")
+
+
+def _status_kb(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def rss_mb() -> float | None:
+    """Current resident set size (VmRSS) in MiB."""
+    kb = _status_kb("VmRSS")
+    return None if kb is None else kb / 1024.0
+
+
+def hwm_mb() -> float | None:
+    """Peak resident set size (VmHWM) in MiB since start or the last reset."""
+    kb = _status_kb("VmHWM")
+    return None if kb is None else kb / 1024.0
+
+
+def reset_hwm() -> bool:
+    """Reset VmHWM to the current RSS (Linux ``clear_refs`` 5); False where not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def maxrss_mb() -> float:
+    """Peak RSS of this process (``getrusage``; KiB on Linux).
+
+    Lowered by :func:`reset_hwm`, which is why ``main`` combines it with earlier readings.
+    """
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class Phases:
+    """Collects phase timings."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+
+    def run(self, name: str, fn: Callable[[], Any], sync: Callable[[], None] | None = None):
+        start = time.perf_counter()
+        value = fn()
+        if sync is not None:
+            sync()
+        self.times[name] = time.perf_counter() - start
+        return value
+
+
+def main(impl: Any) -> int:
+    """Run one job with the backend module ``impl``.
+
+    ``impl`` provides ``import_lib(job)``, ``load_data(lib, job, array)``,
+    ``build(lib, job, data)``, ``fit(lib, job, som, data)``, ``weights(lib, som)``
+    (returns a numpy array (x, y, F)), ``versions(lib)`` and optionally ``sync(lib, job)``.
+    """
+    job_path = sys.argv[1]
+    with open(job_path) as fh:
+        job = json.load(fh)
+    out_dir = job["out_dir"]
+    os.makedirs(out_dir, exist_ok=True)
+    result: dict[str, Any] = {"schema": SCHEMA, "job": job, "ok": False}
+    rss: dict[str, float | None] = {"start": rss_mb()}
+    phases = Phases()
+    try:
+        lib = phases.run("import", lambda: impl.import_lib(job))
+        rss["after_import"] = rss_mb()
+        result["modules_after_import"] = {m: m in sys.modules for m in HEAVY_MODULES}
+        import numpy as np
+
+        sync = getattr(impl, "sync", None)
+        syncer = (lambda: sync(lib, job)) if sync else None
+        array = phases.run("data", lambda: np.load(job["data_path"]))
+        data = phases.run("data_convert", lambda: impl.load_data(lib, job, array))
+        phases.times["data"] += phases.times.pop("data_convert")
+        som = phases.run("init", lambda: impl.build(lib, job, data), syncer)
+        rss["before_fit"] = rss_mb()
+        # clear_refs also lowers what getrusage reports, so keep the peak so far
+        rss["peak_before_fit"] = max(v for v in (hwm_mb(), maxrss_mb(), rss["before_fit"])
+                                     if v is not None)
+        hwm_reset = reset_hwm()
+        phases.run("fit", lambda: impl.fit(lib, job, som, data), syncer)
+        rss["peak_fit"] = hwm_mb() if hwm_reset else None
+        weights = np.asarray(impl.weights(lib, som), dtype=np.float32)
+        expected = (job["x"], job["y"], job["features"])
+        if weights.shape != expected:
+            raise RuntimeError(f"weights have shape {weights.shape}, expected {expected}")
+        np.save(os.path.join(out_dir, "weights.npy"), weights)
+        rss["peak"] = max(v for v in (rss["peak_before_fit"], rss["peak_fit"], maxrss_mb(),
+                                      hwm_mb(), rss_mb()) if v is not None)
+        result.update(ok=True, times=phases.times, rss_mb=rss, versions=impl.versions(lib),
+                      threads_seen=getattr(impl, "threads_seen", lambda lib: None)(lib))
+    except BaseException as exc:  # report every failure to the driver
+        result.update(error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
+                      times=phases.times, rss_mb=rss)
+    with open(os.path.join(out_dir, "result.json"), "w") as fh:
+        json.dump(result, fh, indent=1)
+    return 0 if result["ok"] else 1
+
+
+def set_torch_threads(torch: Any, job: dict) -> None:
+    torch.set_num_threads(int(job["threads"]))

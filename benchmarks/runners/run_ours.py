@@ -1,0 +1,70 @@
+"""Runner for this repository's torchsom (``.bench/ours``, editable install)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _common  # noqa: E402
+
+
+def import_lib(job):
+    import torch
+
+    _common.set_torch_threads(torch, job)
+    import torchsom
+
+    return torchsom
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def load_data(lib, job, array):
+    return _torch().from_numpy(array).to(job.get("device", "cpu"))
+
+
+def build(lib, job, data):
+    som = lib.SOM(
+        x=job["x"], y=job["y"], num_features=job["features"], epochs=job["epochs"],
+        batch_size=job.get("batch_size") or 16, sigma=job["sigma"],
+        learning_rate=job["learning_rate"], initialization_mode="pca",
+        neighborhood_function="gaussian", distance_function="euclidean",
+        random_seed=job["seed"], device=job.get("device", "cpu"), algorithm=job["rule"],
+    )
+    som.initialize_weights(data=data, mode="pca")
+    return som
+
+
+def fit(lib, job, som, data):
+    return som.fit(data, verbose=False)
+
+
+def sync(lib, job):
+    if str(job.get("device", "cpu")).startswith("cuda"):
+        _torch().cuda.synchronize()
+
+
+def weights(lib, som):
+    return som.weights.detach().cpu().numpy()
+
+
+def versions(lib):
+    import numpy
+
+    torch = _torch()
+    return {"torchsom": getattr(lib, "__version__", "?"), "torch": torch.__version__,
+            "numpy": numpy.__version__, "torchsom_path": os.path.dirname(lib.__file__)}
+
+
+def threads_seen(lib):
+    return _torch().get_num_threads()
+
+
+if __name__ == "__main__":
+    sys.exit(_common.main(sys.modules[__name__]))

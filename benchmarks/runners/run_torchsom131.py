@@ -1,0 +1,73 @@
+"""Runner for torchsom 1.3.1 from PyPI (``.bench/torchsom131``); mini-batch rule only."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _common  # noqa: E402
+
+
+def import_lib(job):
+    import torch
+
+    _common.set_torch_threads(torch, job)
+    import torchsom
+
+    return torchsom
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def load_data(lib, job, array):
+    return _torch().from_numpy(array).to(job.get("device", "cpu"))
+
+
+def build(lib, job, data):
+    if job["rule"] != "minibatch":
+        raise ValueError("torchsom 1.3.1 has only the mini-batch rule")
+    som = lib.SOM(
+        x=job["x"], y=job["y"], num_features=job["features"], epochs=job["epochs"],
+        batch_size=job["batch_size"], sigma=job["sigma"], learning_rate=job["learning_rate"],
+        initialization_mode="pca", neighborhood_function="gaussian",
+        distance_function="euclidean", random_seed=job["seed"],
+        device=job.get("device", "cpu"),
+    )
+    som.initialize_weights(data=data, mode="pca")
+    return som
+
+
+def fit(lib, job, som, data):
+    return som.fit(data, verbose=False)
+
+
+def sync(lib, job):
+    if str(job.get("device", "cpu")).startswith("cuda"):
+        _torch().cuda.synchronize()
+
+
+def weights(lib, som):
+    return som.weights.detach().cpu().numpy()
+
+
+def versions(lib):
+    from importlib.metadata import version
+
+    import numpy
+
+    return {"torchsom": version("torchsom"), "torch": _torch().__version__,
+            "numpy": numpy.__version__}
+
+
+def threads_seen(lib):
+    return _torch().get_num_threads()
+
+
+if __name__ == "__main__":
+    sys.exit(_common.main(sys.modules[__name__]))

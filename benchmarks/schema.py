@@ -1,0 +1,91 @@
+"""Shape of ``benchmarks/results/*.json`` and a validator for it.
+
+Top level::
+
+    schema        "torchsom-bench/1"
+    created       ISO date-time (UTC) of the end of the run
+    command       the exact command line
+    machine       {"cpu", "cores", "memory_gb", "platform", "python"}
+    packages      {backend: ["name==version", ...]}  (pip freeze of each venv)
+    options       the harness options used
+    noise         {"start": [probe...], "end": [probe...]}; probe = micro.py matmul output
+    bmu           [micro.py bmu output per thread count]
+    configs       [{"id", "group", "n", "features", "x", "y", "epochs", "repeats", "note"}]
+    results       [entry...]
+
+Entry (one configuration × variant × thread count)::
+
+    config, variant, backend, rule, batch_size, threads, device
+    status        "ok" | "timeout" | "oom" | "error" | "skipped"
+    reason        why, for anything but "ok"
+    runs          [{"status", "wall_s", "times": {import, data, init, fit},
+                    "rss_mb": {start, after_import, before_fit, peak_fit, peak},
+                    "watch_peak_mb"}]
+    median        {"fit", "import", "data", "init", "peak_rss_mb",
+                   "rss_after_import_mb", "peak_above_import_mb"} (status "ok" only)
+    qe, te        from benchmarks.quality on the first run's final weights (status "ok")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA = "torchsom-bench/1"
+STATUSES = ("ok", "timeout", "oom", "error", "skipped")
+TOP_KEYS = ("schema", "created", "command", "machine", "packages", "options", "noise", "bmu",
+            "configs", "results")
+ENTRY_KEYS = ("config", "variant", "backend", "rule", "batch_size", "threads", "device",
+              "status", "runs")
+MEDIAN_KEYS = ("fit", "import", "data", "init", "peak_rss_mb", "rss_after_import_mb",
+               "peak_above_import_mb")
+
+
+def entry_key(entry: dict[str, Any]) -> tuple[str, str, int, str]:
+    return (entry["config"], entry["variant"], int(entry["threads"]), entry.get("device", "cpu"))
+
+
+def validate(doc: dict[str, Any]) -> list[str]:
+    """Problems found in a results document (empty when it is valid)."""
+    problems: list[str] = []
+    for key in TOP_KEYS:
+        if key not in doc:
+            problems.append(f"missing top-level key {key!r}")
+    if doc.get("schema") != SCHEMA:
+        problems.append(f"schema is {doc.get('schema')!r}, expected {SCHEMA!r}")
+    config_ids = {c.get("id") for c in doc.get("configs", [])}
+    seen = set()
+    for i, entry in enumerate(doc.get("results", [])):
+        where = f"results[{i}]"
+        for key in ENTRY_KEYS:
+            if key not in entry:
+                problems.append(f"{where}: missing {key!r}")
+        if any(k not in entry for k in ENTRY_KEYS):
+            continue
+        where = f"{where} ({entry['config']}/{entry['variant']}/t{entry['threads']})"
+        if entry["config"] not in config_ids:
+            problems.append(f"{where}: config not listed in 'configs'")
+        key = entry_key(entry)
+        if key in seen:
+            problems.append(f"{where}: duplicate entry")
+        seen.add(key)
+        status = entry["status"]
+        if status not in STATUSES:
+            problems.append(f"{where}: unknown status {status!r}")
+        if status == "ok":
+            median = entry.get("median") or {}
+            for m in MEDIAN_KEYS:
+                if m not in median:
+                    problems.append(f"{where}: median lacks {m!r}")
+            if not isinstance(median.get("fit"), (int, float)) or median.get("fit", -1) < 0:
+                problems.append(f"{where}: median fit time must be a non-negative number")
+            for q in ("qe", "te"):
+                if not isinstance(entry.get(q), (int, float)):
+                    problems.append(f"{where}: {q} must be a number")
+            te = entry.get("te")
+            if isinstance(te, (int, float)) and not 0.0 <= te <= 1.0:
+                problems.append(f"{where}: te must lie in [0, 1]")
+            if not entry["runs"]:
+                problems.append(f"{where}: no runs")
+        elif not entry.get("reason"):
+            problems.append(f"{where}: status {status!r} needs a reason")
+    return problems
