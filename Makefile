@@ -14,6 +14,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
+# Benchmarks (benchmarks/, BENCHMARKS.md): each backend in its own venv under .bench/
+bench: venv
+	$(PY) -m benchmarks.harness --profile $(BENCH_ARGS)
+
+bench-smoke: venv
+	$(PY) -m benchmarks.harness --smoke $(BENCH_ARGS)
+
 lint: venv
 	$(VENV)/bin/ruff check torchsom tests benchmarks
 
