@@ -30,5 +30,8 @@ test: venv lint
 demo: venv
 	MPLBACKEND=Agg $(PY) -m torchsom demo --out demo-output
 
+docs: venv
+	$(PY) docs/scripts/render_notebook.py notebooks/clustering.ipynb docs/tutorials/clustering.md
+
 clean:
 	rm -rf $(VENV) .bench demo-output .pytest_cache .coverage

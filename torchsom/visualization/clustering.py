@@ -245,7 +245,7 @@ def plot_quality_comparison(
         axis.set_ylim(0 if min(heights) >= 0 else min(heights) * 1.25, top * 1.3)
         if key == "noise_ratio":
             axis.set_ylim(0, max(top * 1.3, 0.1))
-            axis.yaxis.set_major_formatter(PercentFormatter(1.0))
+            axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     if ax is None:
         axes[0].figure.suptitle("Clustering quality comparison")
     return axes

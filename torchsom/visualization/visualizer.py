@@ -171,10 +171,12 @@ class SOMVisualizer:
                 TorchSOMWarning,
                 stacklevel=3,
             )
+        elif "inline" in str(mpl.get_backend()).lower():
+            # a notebook: show it now, in order, and not again as the cell's result
+            plt.show()
+            _skip_repeat_in_this_cell(fig)
         elif not mpl.is_interactive():
             plt.show()
-            if "inline" in str(mpl.get_backend()).lower():
-                _skip_repeat_in_this_cell(fig)
         return fig
 
     # ------------------------------------------------------------------ generic grid
