@@ -15,9 +15,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``torchsom`` argument parser."""
     parser = argparse.ArgumentParser(prog="torchsom", description="Self-Organizing Maps.")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="train a map on built-in blobs data")
+    demo = sub.add_parser(
+        "demo", help="the clustering workflow on built-in blobs data",
+        description="Train a 25x15 map on 300 samples of 3 blobs, print the per-epoch "
+        "errors, the number of clusters chosen by the elbow and the metrics of k-means, "
+        "GMM and HDBSCAN, and write every figure to --out.")
     demo.add_argument("--out", default="demo-output", help="folder for the figures")
     demo.add_argument("--epochs", type=int, default=100, help="training epochs")
+    demo.add_argument("--dpi", type=int, default=150, help="resolution of the figures")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 

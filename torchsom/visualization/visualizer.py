@@ -368,6 +368,8 @@ class SOMVisualizer:
             axes = fig.subplots(rows, cols, squeeze=False).reshape(-1)
             for i, (axis, name) in enumerate(zip(axes, names)):
                 mplots.plot_component_plane(self.som, i, name, ax=axis, config=self.config)
+                if len(names) > 1:
+                    axis.title.set_fontsize(self.config.fontsize.get("axis", 13))
             for axis in axes[len(names):]:
                 axis.set_visible(False)
             fig.suptitle("Component planes")
