@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,10 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
                 f"{name} must hold real numbers (float or int); got numpy dtype "
                 f"{value.dtype}. Convert it first, e.g. with .astype('float32')."
             )
-        tensor = torch.from_numpy(np.ascontiguousarray(value))
+        with warnings.catch_warnings():
+            # read-only arrays (pandas copy-on-write views, memory maps) are never written
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            tensor = torch.from_numpy(np.ascontiguousarray(value))
     if tensor.requires_grad:  # a SOM never differentiates through its input
         tensor = tensor.detach()
     if tensor.layout != torch.strided:

@@ -124,7 +124,9 @@ def _som(**kwargs: Any) -> SOM:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, torch.Tensor):
-        return isinstance(b, torch.Tensor) and a.shape == b.shape and bool(torch.equal(a, b))
+        return (isinstance(b, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype
+                and bool(((a == b) | (a.isnan() & b.isnan()) if a.is_floating_point()
+                          else a == b).all()))
     if isinstance(a, (tuple, list)):
         return len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
     if isinstance(a, dict):
@@ -192,10 +194,23 @@ def _run_case_inner(method: Callable[[SOM, Any], Any], case: Case, expected: tup
         assert re.search(pattern, str(info.value)), str(info.value)
         assert torch.equal(som.weights, before), "a failed call changed the weights"
     else:
-        result = method(som, case.value())
+        value = case.value()
+        snapshot = copy.deepcopy(value)
+        result = method(som, value)
         reference = method(make_som(), case.clean())
         assert _same(result, reference)
+        assert _unchanged(value, snapshot), "the call modified the caller's data"
     assert torch.isfinite(som.weights).all()
+
+
+def _unchanged(value: Any, snapshot: Any) -> bool:
+    if isinstance(value, torch.Tensor):
+        return _same(value.detach(), snapshot.detach())
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.equals(snapshot)
+    if isinstance(value, np.ndarray):
+        return bool(np.array_equal(value, snapshot))
+    return value == snapshot
 
 
 @pytest.mark.parametrize("case_name", sorted(DATA_CASES))
@@ -354,3 +369,443 @@ def test_no_warning_or_error_leaks_for_clean_float64(recwarn) -> None:
     som = _som()
     som.fit(CLEAN.double().numpy(), verbose=False)
     assert not [w for w in recwarn if "torch" in str(w.filename)]
+
+
+# ---------------------------------------------------------------------------- maps and retrieval
+def _target_of(data: torch.Tensor) -> torch.Tensor:
+    return data[:, 0] * 2.0
+
+
+def _data_and_target(method: Callable[[SOM, Any, Any], Any]) -> Callable[[SOM, Any], Any]:
+    """Call ``method(som, data, target)`` with a target that fits the clean data."""
+
+    def call(som: SOM, data: Any) -> Any:
+        try:
+            n = len(data)
+        except TypeError:
+            n = 12
+        target = _target_of(CLEAN[:1]) if n == 1 and not _is_single(data) else _target_of(CLEAN)
+        return method(som, data, target)
+
+    return call
+
+
+def _is_single(data: Any) -> bool:
+    shape = getattr(data, "shape", None)
+    return shape is not None and len(shape) == 1
+
+
+def _hit(som: SOM, data: Any) -> Any:
+    return som.build_map("hit", data=data)
+
+
+def _bmus_data(som: SOM, data: Any) -> Any:
+    return dict(som.build_map("bmus_data", data=data, return_indices=True))
+
+
+def _retrieval(som: SOM, data: Any) -> Any:
+    history = _clean_equivalent(data)
+    index = som.build_map("bmus_data", data=history, return_indices=True)
+    return som.collect_samples(CLEAN[0], data, _target_of(history), index,
+                               min_buffer_threshold=5, return_indices=True)
+
+
+def _clean_equivalent(data: Any) -> torch.Tensor:
+    """The clean float32 version of an accepted input (used to build matching indexes)."""
+    for case in DATA_CASES.values():
+        if case.clean is not None:
+            value = case.value()
+            if type(value) is type(data) and _same_value(value, data):
+                return case.clean()
+    return CLEAN
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+    except Exception:
+        return False
+
+
+MAP_METHODS: dict[str, Callable[[SOM, Any], Any]] = {
+    "build_map_hit": _hit,
+    "build_map_bmus_data": _bmus_data,
+    "build_map_metric": _data_and_target(
+        lambda som, data, target: som.build_map("metric", data=data, target=target)),
+    "build_map_classification": _data_and_target(
+        lambda som, data, target: som.build_map("classification", data=data,
+                                                target=target.long())),
+    "collect_samples_history": _retrieval,
+}
+
+_MAP_SPECIAL = {
+    ("build_map_hit", "none"): (ValueError, r"Map type 'hit' requires data"),
+    ("build_map_bmus_data", "none"): (ValueError, r"Map type 'bmus_data' requires data"),
+    ("build_map_metric", "none"): (ValueError, r"requires either data or bmus_data_map"),
+    ("build_map_classification", "none"): (ValueError,
+                                           r"requires either data or bmus_data_map"),
+}
+# the argument that receives the data, when it is not called ``data``
+_ARGUMENT = {"collect_samples_history": "historical_samples"}
+
+
+@pytest.mark.parametrize("case_name", sorted(DATA_CASES))
+@pytest.mark.parametrize("method_name", sorted(MAP_METHODS))
+def test_map_data_matrix(method_name: str, case_name: str) -> None:
+    case = DATA_CASES[case_name]
+    argument = _ARGUMENT.get(method_name)
+    if argument and case.message.startswith("data"):
+        case = Case(case.value, case.clean, case.error, argument + case.message[4:])
+    _run_case(MAP_METHODS[method_name], case, _MAP_SPECIAL.get((method_name, case_name)))
+
+
+TARGET_CASES: dict[str, tuple[Callable[[], Any], type[Exception] | None, str]] = {
+    "short": (lambda: _target_of(CLEAN)[:5], ValueError,
+              r"target has 5 entries but data has 12 samples"),
+    "long": (lambda: torch.zeros(13), ValueError, r"target has 13 entries"),
+    "empty": (lambda: torch.empty(0), ValueError, r"target has 0 entries"),
+    "nan": (lambda: torch.full((12,), float("nan")), ValueError, r"target contains 12 NaN"),
+    "inf": (lambda: torch.full((12,), float("inf")), ValueError, r"target contains 12 inf"),
+    "two_columns": (lambda: torch.zeros(12, 2), ValueError,
+                    r"target must have one value per sample.*got shape \(12, 2\)"),
+    "three_d": (lambda: torch.zeros(12, 1, 1), ValueError, r"target must have shape"),
+    "scalar": (lambda: torch.tensor(1.0), ValueError, r"target must have shape"),
+    "bool": (lambda: torch.ones(12, dtype=torch.bool), TypeError,
+             r"target must hold real numbers.*bool"),
+    "complex": (lambda: torch.zeros(12, dtype=torch.complex64), TypeError,
+                r"target must hold real numbers.*complex64"),
+    "object": (lambda: np.array(["a"] * 12, dtype=object), TypeError,
+               r"target must hold real numbers.*object"),
+    "str": (lambda: "labels", TypeError, r"target must be a torch.Tensor.*got str"),
+    # accepted
+    "list": (lambda: _target_of(CLEAN).tolist(), None, ""),
+    "numpy_float64": (lambda: _target_of(CLEAN).double().numpy(), None, ""),
+    "pandas_series": (lambda: pd.Series(_target_of(CLEAN).numpy()), None, ""),
+    "column": (lambda: _target_of(CLEAN)[:, None], None, ""),
+    "noncontiguous": (lambda: torch.stack([_target_of(CLEAN)] * 2, 1)[:, 0], None, ""),
+}
+
+TARGET_METHODS: dict[str, Callable[[SOM, Any], Any]] = {
+    "metric": lambda som, t: som.build_map("metric", data=CLEAN, target=t),
+    "score": lambda som, t: som.build_map("score", data=CLEAN, target=t, total_samples=12),
+    "rank": lambda som, t: som.build_map("rank", data=CLEAN, target=t),
+    "metric_from_bmus_data_map": lambda som, t: som.build_map(
+        "metric", target=t, bmus_data_map=som.build_map("bmus_data", data=CLEAN,
+                                                        return_indices=True)),
+}
+
+
+@pytest.mark.parametrize("case_name", sorted(TARGET_CASES))
+@pytest.mark.parametrize("method_name", sorted(TARGET_METHODS))
+def test_target_matrix(method_name: str, case_name: str) -> None:
+    value, error, pattern = TARGET_CASES[case_name]
+    if method_name == "metric_from_bmus_data_map" and case_name == "long":
+        pytest.skip("without data, only the indices of the map bound the target length")
+    if method_name == "metric_from_bmus_data_map" and error is ValueError and "entries" in \
+            pattern:
+        # without data the length is checked against the indices of the map
+        pattern = r"bmus_data_map refers to sample index|target has \d+ entries"
+    method = TARGET_METHODS[method_name]
+    case = Case(value, None if error else (lambda: _target_of(CLEAN)), error or ValueError,
+                pattern)
+    _run_case(method, case, None)
+
+
+def test_collect_samples_outputs_and_query() -> None:
+    som = _som()
+    index = som.build_map("bmus_data", data=CLEAN, return_indices=True)
+    target = _target_of(CLEAN)
+    with pytest.raises(ValueError, match=r"historical_outputs has 5 entries"):
+        som.collect_samples(CLEAN[0], CLEAN, target[:5], index)
+    with pytest.raises(ValueError, match=r"historical_outputs contains 12 NaN"):
+        som.collect_samples(CLEAN[0], CLEAN, torch.full((12,), float("nan")), index)
+    for query, error, pattern in [
+        (torch.tensor([float("nan"), 0.0, 0.0]), ValueError, r"query_sample contains 1 NaN"),
+        (torch.zeros(4), ValueError, r"query_sample must have 3 features"),
+        (CLEAN, ValueError, r"query_sample must be one sample of shape \(3,\).*got shape"),
+        ("q", TypeError, r"query_sample must be a torch.Tensor"),
+        (torch.ones(3, dtype=torch.bool), TypeError, r"query_sample must hold real numbers"),
+    ]:
+        with pytest.raises(error, match=pattern):
+            som.collect_samples(query, CLEAN, target, index)
+    reference = som.collect_samples(CLEAN[0], CLEAN, target, index, min_buffer_threshold=5)
+    for query in (CLEAN[0].tolist(), CLEAN[0].numpy(), CLEAN[:1], CLEAN[0].double()):
+        got = som.collect_samples(query, CLEAN, target, index, min_buffer_threshold=5)
+        assert _same(got, reference)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (lambda som: som.build_map("hitt", data=CLEAN), ValueError, r"hitt.*hit"),
+        (lambda som: som.build_map("hit", data=CLEAN, colour=1), TypeError, r"colour"),
+        (lambda som: som.build_map("hit"), ValueError, r"'hit' requires data"),
+        (lambda som: som.build_map("metric", data=CLEAN), ValueError, r"requires target"),
+        (lambda som: som.build_map("metric", data=CLEAN, target=_target_of(CLEAN),
+                                   reduction_parameter="avg"), ValueError,
+         r"reduction_parameter='avg' is not valid"),
+        (lambda som: som.build_map("distance", distance_metric="euclid"), ValueError,
+         r"distance_metric='euclid' is not valid"),
+        (lambda som: som.build_map("distance", scaling="max"), ValueError, r"scaling"),
+        (lambda som: som.build_map("hit", data=CLEAN, batch_size=0), ValueError,
+         r"batch_size must be an int >= 1; got 0"),
+        (lambda som: som.build_map("score", data=CLEAN, target=_target_of(CLEAN),
+                                   total_samples=0), ValueError, r"total_samples must be"),
+        (lambda som: som.build_map("rank", target=_target_of(CLEAN),
+                                   bmus_data_map={(9, 9): [0]}), ValueError,
+         r"bmus_data_map has the key \(9, 9\), outside this 3x4 grid"),
+        (lambda som: som.build_map("rank", target=_target_of(CLEAN),
+                                   bmus_data_map=[1, 2]), TypeError,
+         r"bmus_data_map must be a dict"),
+        (lambda som: som.build_map("rank", target=_target_of(CLEAN),
+                                   bmus_data_map={(0, 0): [40]}), ValueError,
+         r"bmus_data_map refers to sample index 40"),
+        (lambda som: som.collect_samples(CLEAN[0], CLEAN, _target_of(CLEAN), {},
+                                         retrieval_mode="knn"), ValueError,
+         r"retrieval_mode='knn' is not valid"),
+        (lambda som: som.collect_samples(CLEAN[0], CLEAN, _target_of(CLEAN), {},
+                                         min_buffer_threshold=-1), ValueError,
+         r"min_buffer_threshold"),
+        (lambda som: som.collect_samples(CLEAN[0], CLEAN, _target_of(CLEAN), {},
+                                         return_indices="yes"), ValueError,
+         r"return_indices must be True or False"),
+    ],
+)
+def test_map_options(call, error, pattern) -> None:
+    som = _som()
+    before = som.weights.clone()
+    with pytest.raises(error, match=pattern) as info:
+        call(som)
+    assert _is_torchsom_error(info.value), repr(info.value)
+    assert torch.equal(som.weights, before)
+
+
+# ---------------------------------------------------------------------------- clustering
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"method": "kmean"}, ValueError, r"method='kmean' is not valid.*'kmeans'"),
+        ({"method": None}, ValueError, r"method=None is not valid"),
+        ({"n_clusters": 0}, ValueError, r"n_clusters must be None or an int >= 1; got 0"),
+        ({"n_clusters": 2.5}, ValueError, r"n_clusters must be None or an int >= 1; got 2.5"),
+        ({"n_clusters": "3"}, ValueError, r"n_clusters must be None or an int >= 1; got '3'"),
+        ({"feature_space": "pixels"}, ValueError, r"feature_space='pixels' is not valid"),
+        ({"method": "gmm", "n_clusters": True}, ValueError, r"must be None or an int >= 1"),
+        ({"method": "hdbscan", "min_cluster_size": 0}, ValueError, r"min_cluster_size"),
+    ],
+)
+def test_cluster_options(kwargs: dict, error: type, pattern: str) -> None:
+    som = _som()
+    before = som.weights.clone()
+    with pytest.raises(error, match=pattern) as info:
+        som.cluster(**kwargs)
+    assert _is_torchsom_error(info.value), repr(info.value)
+    assert torch.equal(som.weights, before)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore:HDBSCAN found no clusters:torchsom.exceptions.TorchSOMWarning")
+def test_cluster_works_on_degenerate_maps() -> None:
+    som = SOM(3, 3, F, device="cpu")
+    with torch.no_grad():
+        som.weights.zero_()  # every neuron identical
+    for method in ("kmeans", "gmm", "hdbscan"):
+        result = som.cluster(method=method)
+        assert result["labels"].shape == (9,)
+    assert torch.isfinite(som.weights).all()
+
+
+@pytest.mark.xfail(strict=True, reason="cluster(n_clusters=k) with k >= the neuron count "
+                   "silently clusters into x*y - 1 clusters (clustering/algorithms.py); "
+                   "expected an error or a warning naming n_clusters")
+def test_cluster_too_many_clusters_is_not_silent() -> None:
+    som = SOM(3, 4, F, device="cpu")  # 12 distinct random neurons
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = som.cluster(n_clusters=12)
+    except ValueError as exc:
+        assert "n_clusters" in str(exc)
+        return
+    named = [w for w in caught if "n_clusters=12" in str(w.message)
+             or issubclass(w.category, TorchSOMWarning)]
+    assert result["n_clusters"] == 12 or named
+
+
+# ---------------------------------------------------------------------------- plots
+@pytest.fixture()
+def viz(tmp_path: Path):
+    """A visualizer of a small map; figures are closed afterwards."""
+    import matplotlib.pyplot as plt
+
+    from torchsom import SOMVisualizer
+
+    som = _som()
+    som.fit(CLEAN, verbose=False)
+    yield SOMVisualizer(som), tmp_path
+    plt.close("all")
+
+
+def _plot(draw: Callable[[Any, Any], Any]) -> Callable[[SOM, Any], Any]:
+    """Adapt ``draw(visualizer, value)`` to the matrix: returns None when it draws."""
+
+    def call(som: SOM, value: Any) -> Any:
+        import matplotlib.pyplot as plt
+
+        from torchsom import SOMVisualizer
+
+        try:
+            draw(SOMVisualizer(som), value)
+        finally:
+            plt.close("all")
+        return None
+
+    return call
+
+
+PLOT_DATA_METHODS: dict[str, Callable[[SOM, Any], Any]] = {
+    "plot_hit_map": _plot(lambda v, data: v.plot_hit_map(data)),
+    "plot_metric_map": _plot(lambda v, data: v.plot_metric_map(
+        None, data, _target_of(_clean_equivalent(data))[: len(_clean_equivalent(data))])),
+}
+
+
+@pytest.mark.parametrize("case_name", sorted(DATA_CASES))
+@pytest.mark.parametrize("method_name", sorted(PLOT_DATA_METHODS))
+def test_plot_data_matrix(method_name: str, case_name: str) -> None:
+    special = None
+    if case_name == "none":
+        special = (ValueError, r"requires (either )?data")
+    _run_case(PLOT_DATA_METHODS[method_name], DATA_CASES[case_name], special)
+
+
+PLOT_TARGET_METHODS: dict[str, Callable[[SOM, Any], Any]] = {
+    "plot_rank_map": _plot(lambda v, t: v.plot_rank_map(
+        v.som.build_map("bmus_data", data=CLEAN, return_indices=True), t)),
+    "plot_score_map": _plot(lambda v, t: v.plot_score_map(
+        v.som.build_map("bmus_data", data=CLEAN, return_indices=True), t, 12)),
+    "plot_classification_map": _plot(lambda v, t: v.plot_classification_map(None, CLEAN, t)),
+}
+
+
+@pytest.mark.parametrize("case_name", sorted(TARGET_CASES))
+@pytest.mark.parametrize("method_name", sorted(PLOT_TARGET_METHODS))
+def test_plot_target_matrix(method_name: str, case_name: str) -> None:
+    value, error, pattern = TARGET_CASES[case_name]
+    if method_name != "plot_classification_map" and error is ValueError and \
+            "entries" in pattern:
+        pattern = r"bmus_data_map refers to sample index|target has \d+ entries"
+        if case_name == "long":
+            pytest.skip("without data, only the indices of the map bound the target length")
+    case = Case(value, None if error else (lambda: _target_of(CLEAN)), error or ValueError,
+                pattern)
+    _run_case(PLOT_TARGET_METHODS[method_name], case, None)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (lambda v: v.plot_distance_map(distance_metric="euclid"), ValueError,
+         r"distance_metric='euclid' is not valid"),
+        (lambda v: v.plot_distance_map(scaling="max"), ValueError, r"scaling"),
+        (lambda v: v.plot_distance_map(neighborhood_order="2"), ValueError,
+         r"neighborhood_order must be an int >= 1; got '2'"),
+        (lambda v: v.plot_hit_map(CLEAN, batch_size=0), ValueError, r"batch_size"),
+        (lambda v: v.plot_metric_map(None, CLEAN, _target_of(CLEAN), "avg"), ValueError,
+         r"reduction_parameter='avg' is not valid"),
+        (lambda v: v.plot_score_map(v.som.build_map("bmus_data", data=CLEAN),
+                                    _target_of(CLEAN), 0), ValueError,
+         r"total_samples must be an int >= 1; got 0"),
+        (lambda v: v.plot_rank_map([1, 2], _target_of(CLEAN)), TypeError,
+         r"bmus_data_map must be a dict"),
+        (lambda v: v.plot_rank_map({"a": [1]}, _target_of(CLEAN)), ValueError,
+         r"bmus_data_map keys must be \(row, col\) tuples"),
+        (lambda v: v.plot_rank_map({(0, 0): [-1]}, _target_of(CLEAN)), ValueError,
+         r"bmus_data_map holds a negative sample index"),
+        (lambda v: v.plot_component_planes(["a"] * 4), ValueError,
+         r"component_names has 4 names but the map has 3 features"),
+        (lambda v: v.plot_component_planes([]), ValueError, r"component_names is empty"),
+        (lambda v: v.plot_grid(torch.zeros(12), "t", "c", "f"), ValueError,
+         r"a map must have shape \(x, y\); got shape \(12,\)"),
+        (lambda v: v.plot_grid(torch.zeros(3, 4), "t", "c", "f", colour=1), TypeError,
+         r"plot_grid\(\) got unexpected keyword argument\(s\) \['colour'\]"),
+        (lambda v: v.plot_grid(torch.zeros(3, 4), "t", "c", "f", cmap="nocmap"), ValueError,
+         r"cmap='nocmap' is not a matplotlib colormap"),
+        (lambda v: v.plot_training_errors([], []), ValueError, r"quantization_errors is empty"),
+        (lambda v: v.plot_elbow_analysis(max_k=1), ValueError, r"max_k >= 2"),
+        (lambda v: v.plot_elbow_analysis(feature_space="pixels"), ValueError,
+         r"feature_space='pixels' is not valid"),
+        (lambda v: v.plot_cluster_quality_comparison([]), ValueError, r"results_list is empty"),
+        (lambda v: v.plot_clustering_comparison_grid([]), ValueError, r"results_list is empty"),
+        (lambda v: v.plot_cluster_map({**v.som.cluster(n_clusters=2),
+                                       "labels": torch.zeros(3)}), ValueError,
+         r"cluster_result has 3 labels but the map has 3×4 = 12 neurons"),
+    ],
+)
+def test_plot_options(viz, call, error, pattern) -> None:
+    visualizer, _ = viz
+    before = visualizer.som.weights.clone()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchSOMWarning)
+        with pytest.raises(error, match=pattern) as info:
+            call(visualizer)
+    assert _is_torchsom_error(info.value), repr(info.value)
+    assert torch.equal(visualizer.som.weights, before)
+
+
+def test_visualizer_needs_a_map() -> None:
+    from torchsom import SOMVisualizer
+
+    with pytest.raises(ValueError, match=r"topology 'rectangular' or 'hexagonal'.*None"):
+        SOMVisualizer(None)
+
+
+# Cases where a plot method does not (yet) give an error naming the argument. Each is
+# expected to fail; once fixed, the strict xfail turns into a failure as a reminder to
+# move the case into test_plot_options.
+_PLOT_GAPS = [
+    ("training_errors_strings", lambda v: v.plot_training_errors("abc", "abc"),
+     "quantization_errors"),
+    ("training_errors_2d", lambda v: v.plot_training_errors(torch.zeros(3, 3),
+                                                            torch.zeros(3, 3)),
+     "quantization_errors"),
+    ("component_names_string", lambda v: v.plot_component_planes("abc"), "component_names"),
+    ("grid_strings", lambda v: v.plot_grid("abc", "t", "c", "f"), "map"),
+    ("grid_complex", lambda v: v.plot_grid(torch.zeros(3, 4, dtype=torch.complex64), "t",
+                                           "c", "f"), "map"),
+    ("cluster_map_empty_dict", lambda v: v.plot_cluster_map({}), "cluster_result"),
+    ("cluster_map_none", lambda v: v.plot_cluster_map(None), "cluster_result"),
+    ("silhouette_empty_dict", lambda v: v.plot_silhouette_analysis({}), "cluster_result"),
+    ("silhouette_string", lambda v: v.plot_silhouette_analysis("x"), "cluster_result"),
+    ("comparison_grid_empty_result", lambda v: v.plot_clustering_comparison_grid([{}]),
+     "results_list"),
+    ("quality_comparison_empty_result", lambda v: v.plot_cluster_quality_comparison([{}]),
+     "results_list"),
+    ("elbow_max_k_string", lambda v: v.plot_elbow_analysis(max_k="a"), "max_k"),
+    ("save_path_int", lambda v: v.plot_distance_map(save_path=3), "save_path"),
+    ("score_total_below_samples", lambda v: v.plot_score_map(
+        v.som.build_map("bmus_data", data=CLEAN, return_indices=True), _target_of(CLEAN), 5),
+     "total_samples"),
+    ("config_string", lambda v: type(v)(v.som, config="x").plot_distance_map(), "config"),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="plot input checks missing (visualization/)")
+@pytest.mark.parametrize(("call", "argument"), [c[1:] for c in _PLOT_GAPS],
+                         ids=[c[0] for c in _PLOT_GAPS])
+def test_plot_input_gaps(viz, call, argument: str) -> None:
+    visualizer, _ = viz
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises((TypeError, ValueError)) as info:
+            call(visualizer)
+    assert _is_torchsom_error(info.value) and argument in str(info.value), repr(info.value)
+
+
+@pytest.mark.xfail(strict=True, reason="VisualizationConfig does not validate its fields")
+@pytest.mark.parametrize("kwargs", [{"save_format": "xyz"}, {"dpi": -1}])
+def test_visualization_config_validates(kwargs: dict) -> None:
+    from torchsom import VisualizationConfig
+
+    with pytest.raises((TypeError, ValueError), match=next(iter(kwargs))):
+        VisualizationConfig(**kwargs)
