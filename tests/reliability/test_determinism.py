@@ -127,3 +127,38 @@ def test_batch_rule_is_order_free_and_repeatable() -> None:
         som.fit(data, verbose=False)
         maps.append(som.weights.clone())
     assert torch.equal(maps[0], maps[1])
+
+
+def _rc_snapshot() -> dict:
+    import matplotlib as mpl
+
+    return {key: repr(value) for key, value in mpl.rcParams.items()}
+
+
+def test_plots_leave_matplotlib_style_and_rng_alone(tmp_path: Path) -> None:
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    from torchsom import SOMVisualizer, VisualizationConfig
+
+    data = torch.randn(60, 4, generator=torch.Generator().manual_seed(8))
+    som = SOM(4, 5, 4, epochs=2, device="cpu", topology="hexagonal")
+    som.fit(data, verbose=False)
+    style, backend, states = _rc_snapshot(), mpl.get_backend(), _global_states()
+    config = VisualizationConfig(fontsize={"title": 20, "axis": 15, "legend": 12},
+                                 fontweight={"title": "bold", "axis": "normal"}, dpi=20)
+    viz = SOMVisualizer(som, config)
+    assert _rc_snapshot() == style
+    bmus = som.build_map("bmus_data", data=data)
+    viz.plot_all(som.quantization_errors_, som.topographic_errors_, bmus, data, data[:, 0],
+                 save_path=tmp_path, component_planes=False)
+    viz.plot_component_planes(["first"], save_path=tmp_path)
+    result = som.cluster(n_clusters=3, n_init=1)
+    viz.plot_cluster_map(result, save_path=tmp_path)
+    viz.plot_elbow_analysis(max_k=4, save_path=tmp_path)
+    with pytest.warns(Warning):
+        figure = viz.plot_distance_map()  # Agg: kept open, with a warning
+    plt.close(figure)
+    assert _rc_snapshot() == style
+    assert mpl.get_backend() == backend
+    assert _same_states(states, _global_states())
