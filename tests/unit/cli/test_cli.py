@@ -1,0 +1,74 @@
+"""The command line: ``torchsom demo`` runs the clustering workflow and writes figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from torchsom.cli.main import build_parser, main
+
+FIGURES = {
+    "training_errors.png", "distance_map.png", "hit_map.png", "classification_map.png",
+    "component_planes.png", "elbow_analysis.png", "cluster_map.png",
+    "silhouette_analysis.png", "clustering_metrics_comparison.png",
+    "clustering_comparison_grid.png",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["demo", "--out", str(out), "--epochs", "30", "--dpi", "30", "--quiet"])
+    return code, buffer.getvalue(), out
+
+
+def test_demo_writes_every_figure(demo) -> None:
+    code, _, out = demo
+    assert code == 0
+    written = {p.name for p in out.iterdir() if p.is_file()}
+    assert written == FIGURES
+    assert sorted(p.name for p in (out / "component_planes").iterdir()) == [
+        f"feature_{i}.png" for i in range(1, 5)]
+
+
+def test_demo_prints_errors_k_and_metrics(demo) -> None:
+    _, text, _ = demo
+    lines = text.splitlines()
+    assert lines[0] == "epoch  quantization_error  topographic_error_%"
+    assert lines[1].split()[0] == "0" and lines[30].split()[0] == "29"
+    assert "chosen k (elbow): 3" in text
+    assert "kmeans: k chosen by elbow = 3" in text
+    assert "gmm: k chosen by bic = " in text
+    table = [line.split() for line in lines if line.split()[:1] in (["kmeans"], ["gmm"],
+                                                                   ["hdbscan"])]
+    assert [row[0] for row in table] == ["kmeans", "gmm", "hdbscan"]
+    assert all(len(row) == 7 for row in table)
+    assert "14 figures written to" in text
+
+
+def test_library_errors_become_one_line_and_exit_code_2(tmp_path, capsys) -> None:
+    code = main(["demo", "--out", str(tmp_path), "--epochs", "0", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("torchsom: error: ") and err.count("\n") == 1
+    assert "epochs" in err
+
+
+def test_parser_requires_a_command() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([])
+    args = build_parser().parse_args(["demo"])
+    assert (args.out, args.epochs, args.dpi, args.quiet) == ("demo-output", 100, 150, False)
+
+
+def test_python_dash_m_torchsom_help() -> None:
+    out = subprocess.run([sys.executable, "-m", "torchsom", "demo", "--help"],
+                         capture_output=True, text=True, check=True)
+    assert "--out" in out.stdout and "HDBSCAN" in out.stdout
