@@ -153,9 +153,6 @@ def test_save_load_keeps_bmus(params: dict, data: np.ndarray) -> None:
     assert loaded.quantization_error(data) == som.quantization_error(data)
 
 
-@pytest.mark.xfail(strict=True, reason="cosine distance 1 - cos is not clamped at 0: two equal "
-                   "vectors give -1.2e-7 (functional/distances.py), so QE and the U-matrix "
-                   "can dip below 0")
 def test_cosine_distance_of_equal_vectors_is_not_negative() -> None:
     data = np.array([[5e-4, 6.25e-5, 6.25e-5]], dtype=np.float32)
     som = SOM(1, 2, 3, distance_function="cosine", device="cpu")

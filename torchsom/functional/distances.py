@@ -10,7 +10,8 @@ Two forms are provided for each metric:
 
 ``PAIRWISE_DISTANCE_FUNCTIONS[name](a, b)`` compares rows: (m, F) with (m, F) → (m,).
 
-Cosine distance is ``1 - cos`` and lies in [0, 2]; it is not clipped.
+Cosine distance is ``1 - cos`` and lies in [0, 2]. Only rounding below 0 is clipped (equal
+vectors can give ``-1e-7``); anti-correlated vectors keep their distinct values up to 2.
 """
 
 from __future__ import annotations
@@ -52,10 +53,11 @@ def chebyshev_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
 
 
 def cosine_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
-    """Cosine distances ``1 - cos``, (b, F) × (n, F) → (b, n), in [0, 2]."""
+    """Cosine distances ``1 - cos``, (b, F) × (n, F) → (b, n), in [0, 2] (rounding below 0
+    clipped)."""
     a = data / data.norm(dim=1, keepdim=True).clamp_min(_EPS)
     b = codebook / codebook.norm(dim=1, keepdim=True).clamp_min(_EPS)
-    return 1.0 - a @ b.T
+    return (1.0 - a @ b.T).clamp_(min=0.0)
 
 
 CROSS_DISTANCE_FUNCTIONS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
@@ -98,7 +100,7 @@ def _pairwise_chebyshev(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def _pairwise_cosine(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     na = a.norm(dim=-1).clamp_min(_EPS)
     nb = b.norm(dim=-1).clamp_min(_EPS)
-    return 1.0 - (a * b).sum(dim=-1) / (na * nb)
+    return (1.0 - (a * b).sum(dim=-1) / (na * nb)).clamp(min=0.0)
 
 
 DISTANCE_FUNCTIONS = Registry(
