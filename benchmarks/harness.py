@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import signal
 import statistics
 import subprocess
@@ -106,38 +107,51 @@ def watch(cmd: list[str], env: dict[str, str], timeout_s: float, mem_cap_mb: flo
 
 
 def run_job(python: Path, backend: cfg.Backend, job: dict[str, Any], args) -> dict[str, Any]:
+    """Run one runner process (all repeats of one entry); return its parsed outcome."""
     out_dir = Path(job["out_dir"])
     if out_dir.exists():
-        for f in out_dir.iterdir():
-            f.unlink()
+        shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     job_path = out_dir / "job.json"
     job_path.write_text(json.dumps(job, indent=1))
     cmd = [str(python), str(RUNNERS / backend.runner), str(job_path)]
     w = watch(cmd, child_env(job["threads"], job["device"]), args.timeout,
               args.mem_cap_gb * 1024, out_dir)
-    run: dict[str, Any] = {"wall_s": w["wall_s"], "watch_peak_mb": w["watch_peak_mb"]}
-    if w["verdict"] == "timeout":
-        run.update(status="timeout", reason=f"killed after {args.timeout:.0f} s")
-        return run
-    if w["verdict"] == "oom":
-        run.update(status="oom", reason=f"RSS passed {args.mem_cap_gb:g} GB "
-                   f"(seen {w['watch_peak_mb'] / 1024:.1f} GB) and was killed")
-        return run
     result_file = out_dir / "result.json"
-    if not result_file.exists():
+    res = json.loads(result_file.read_text()) if result_file.exists() else {}
+    out: dict[str, Any] = {"wall_s": w["wall_s"], "watch_peak_mb": w["watch_peak_mb"],
+                           "result": res, "runs": runs_of(res)}
+    if w["verdict"] == "timeout":
+        out.update(status="timeout", reason=f"killed after {args.timeout:.0f} s "
+                   f"({len(out['runs'])} of {job['repeats']} runs done)")
+    elif w["verdict"] == "oom":
+        out.update(status="oom", reason=f"RSS passed the {args.mem_cap_gb:g} GB cap (seen "
+                   f"{w['watch_peak_mb'] / 1024:.1f} GB); killed")
+    elif not res:
         tail = (out_dir / "stderr.txt").read_text()[-400:]
-        run.update(status="error", reason=f"exit {w['returncode']}, no result: {tail}")
-        return run
-    res = json.loads(result_file.read_text())
-    run.update(times=res.get("times", {}), rss_mb=res.get("rss_mb", {}),
-               modules_after_import=res.get("modules_after_import"),
-               versions=res.get("versions"), threads_seen=res.get("threads_seen"))
-    if not res.get("ok"):
-        run.update(status="error", reason=res.get("error", "unknown error"))
+        out.update(status="error", reason=f"exit {w['returncode']}, no result: {tail}")
+    elif not res.get("ok"):
+        out.update(status="error", reason=res.get("error", "unknown error"))
     else:
-        run.update(status="ok", weights=str(out_dir / "weights.npy"))
-    return run
+        out.update(status="ok", weights=str(out_dir / "weights.npy"))
+    return out
+
+
+def runs_of(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runner's runs in the results-file shape (import and data are per process)."""
+    times, rss = res.get("times", {}), res.get("rss_mb", {})
+    out = []
+    for r in res.get("runs", []):
+        out.append({
+            "status": "ok",
+            "times": {"import": times.get("import"), "data": times.get("data"),
+                      "init": r.get("init"), "fit": r.get("fit")},
+            "rss_mb": {"start": rss.get("start"), "after_import": rss.get("after_import"),
+                       "before_fit": r.get("rss_before_fit"), "peak_init": r.get("peak_init"),
+                       "peak_fit": r.get("peak_fit"), "peak": r.get("peak")},
+            "modules_after_import": res.get("modules_after_import"),
+        })
+    return out
 
 
 # ---------------------------------------------------------------------------- one entry
@@ -156,42 +170,46 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, float]:
          if r["rss_mb"].get("peak") is not None and r["rss_mb"].get("after_import") is not None])
     median["peak_fit_mb"] = med([r["rss_mb"].get("peak_fit") for r in runs])
     fits = [r["times"]["fit"] for r in runs]
-    median["fit_min"], median["fit_max"] = min(fits), max(fits)
+    median["fit_min"], median["fit_max"], median["fit_first"] = min(fits), max(fits), fits[0]
     return median
 
 
 def run_entry(conf: cfg.Config, variant: cfg.Variant, threads: int, pythons, data_file: Path,
               data: np.ndarray, args) -> dict[str, Any]:
+    """All repeats of one configuration × variant × thread count, in one process."""
     backend = cfg.BACKENDS[variant.backend]
     entry: dict[str, Any] = {
         "config": conf.id, "variant": variant.name, "backend": variant.backend,
         "rule": variant.rule, "batch_size": variant.batch_size, "threads": threads,
         "device": args.device if backend.uses_torch else "cpu", "runs": [],
     }
-    repeats = args.repeats or conf.repeats
-    for rep in range(repeats):
-        job = {
-            "config": conf.id, "variant": variant.name, "rule": variant.rule,
-            "batch_size": variant.batch_size, "threads": threads, "device": entry["device"],
-            "n": conf.n, "features": conf.features, "x": conf.x, "y": conf.y,
-            "epochs": conf.epochs, "sigma": cfg.SIGMA, "learning_rate": cfg.LEARNING_RATE,
-            "seed": cfg.SOM_SEED, "data_path": str(data_file), "repeat": rep,
-            "out_dir": str(args.bench_dir / "runs" / conf.id / variant.name / f"t{threads}"
-                           / f"r{rep}"),
-        }
-        run = run_job(pythons[variant.backend], backend, job, args)
-        entry["runs"].append({k: v for k, v in run.items() if k not in ("weights", "versions")})
-        fit = run.get("times", {}).get("fit")
-        log(f"  {conf.id:18s} {variant.name:18s} t{threads} r{rep}: {run['status']:7s} "
-            + (f"fit {fit:8.3f} s  peak {run['rss_mb'].get('peak', 0):7.0f} MB"
-               if run["status"] == "ok" else run.get("reason", "")[:120]))
-        if run["status"] != "ok":
-            entry.update(status=run["status"], reason=run.get("reason"))
-            return entry
-        if rep == 0:
-            entry["versions"] = run.get("versions")
-            weights = np.load(run["weights"])
-            entry["qe"], entry["te"] = quality(data, weights)
+    job = {
+        "config": conf.id, "variant": variant.name, "rule": variant.rule,
+        "batch_size": variant.batch_size, "threads": threads, "device": entry["device"],
+        "n": conf.n, "features": conf.features, "x": conf.x, "y": conf.y,
+        "epochs": conf.epochs, "sigma": cfg.SIGMA, "learning_rate": cfg.LEARNING_RATE,
+        "seed": cfg.SOM_SEED, "data_path": str(data_file),
+        "repeats": args.repeats or conf.repeats, "slow_threshold": args.slow_threshold,
+        "out_dir": str(args.bench_dir / "runs" / conf.id / variant.name / f"t{threads}"),
+    }
+    out = run_job(pythons[variant.backend], backend, job, args)
+    entry["runs"] = out["runs"]
+    entry["wall_s"] = out["wall_s"]
+    entry["watch_peak_mb"] = out["watch_peak_mb"]
+    res = out["result"]
+    entry["versions"] = res.get("versions")
+    if res.get("repeats_note"):
+        entry["repeats_note"] = res["repeats_note"]
+    for i, run in enumerate(entry["runs"]):
+        log(f"  {conf.id:18s} {variant.name:18s} t{threads} r{i}: fit "
+            f"{run['times']['fit']:8.3f} s  init {run['times']['init']:6.3f} s  peak "
+            f"{run['rss_mb']['peak'] or 0:7.0f} MB")
+    if out["status"] != "ok":
+        entry.update(status=out["status"], reason=out.get("reason"))
+        log(f"  {conf.id:18s} {variant.name:18s} t{threads}: {out['status']}: "
+            f"{str(out.get('reason'))[:150]}")
+        return entry
+    entry["qe"], entry["te"] = quality(data, np.load(out["weights"]))
     entry["status"] = "ok"
     entry["median"] = summarise(entry["runs"])
     return entry
@@ -255,6 +273,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--device", default="cpu", help="cpu or cuda[:i] for the torch backends")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
     p.add_argument("--mem-cap-gb", type=float, default=12.0, help="RSS cap per run")
+    p.add_argument("--slow-threshold", type=float, default=30.0,
+                   help="a variant whose first fit takes longer runs once (0: never)")
     p.add_argument("--out", type=Path, default=None, help="results JSON")
     p.add_argument("--merge", action="store_true",
                    help="keep entries of the existing results file that this run does not redo")
@@ -330,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         "options": {"smoke": args.smoke, "only": args.only, "variants": args.variants,
                     "threads": args.thread_list, "repeats": args.repeats,
                     "device": args.device, "timeout_s": args.timeout,
+                    "slow_threshold_s": args.slow_threshold,
                     "mem_cap_gb": args.mem_cap_gb},
         "duration_s": time.perf_counter() - started,
         "noise": {"start": noise_start, "end": noise_end},

@@ -49,7 +49,9 @@ def fmt_s(value: float | None) -> str:
         return f"{value:.1f}"
     if value >= 0.1:
         return f"{value:.2f}"
-    return f"{value:.3f}"
+    if value >= 0.001:
+        return f"{value:.3f}"
+    return f"{value:.1e}"
 
 
 def fmt_mb(value: float | None) -> str:
@@ -213,7 +215,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def config_table(res: Results, cid: str) -> list[str]:
     threads = res.threads()
     header = ["variant"] + [f"fit {t}t (s)" for t in threads] + [
-        "min–max (s)", "QE", "TE", "import (s)", "init (s)", "RSS after import (MB)",
+        "runs", "min–max (s)", "QE", "TE", "import (s)", "init (s)", "RSS after import (MB)",
         "peak RSS (MB)"]
     rows = []
     for name in cfg.VARIANTS:
@@ -223,14 +225,15 @@ def config_table(res: Results, cid: str) -> list[str]:
         first = next((e for e in entries if e and e["status"] == "ok"), None)
         spread = "; ".join(f"{fmt_s(e['median']['fit_min'])}–{fmt_s(e['median']['fit_max'])}"
                            for e in entries if e and e["status"] == "ok")
+        runs = "/".join(str(len(e["runs"])) for e in entries if e and e["status"] == "ok")
         if first:
             m = first["median"]
-            extra = [spread, f"{first['qe']:.4f}", f"{first['te']:.3f}", fmt_s(m["import"]),
+            extra = [runs, spread, f"{first['qe']:.4f}", f"{first['te']:.3f}", fmt_s(m["import"]),
                      fmt_s(m["init"]), fmt_mb(m["rss_after_import_mb"]),
                      fmt_mb(m["peak_rss_mb"])]
         else:
             reason = next((e.get("reason", "") for e in entries if e), "")
-            extra = [reason.replace("|", "/")[:90], "", "", "", "", "", ""]
+            extra = ["", reason.replace("|", "/")[:90], "", "", "", "", "", ""]
         rows.append([name] + [cell(e) for e in entries] + extra)
     return _table(header, rows)
 
@@ -324,6 +327,7 @@ def markdown(res: Results, figure_ok: bool) -> str:
         keep = [p for p in freeze if p.split("==")[0].lower().replace("_", "-") in
                 ("torch", "torchsom", "numpy", "minisom", "xpysom", "scikit-learn")
                 or p.startswith("-e") or " @ " in p]
+        keep = [p.replace(str(REPO), "<repo>") for p in keep]
         lines.append(f"- `{backend}`: " + ", ".join(f"`{p}`" for p in keep))
     lines += ["", "## Machine noise", "",
               "A fixed float32 1024×1024×1024 matmul (torch, median of 7) at the start and "

@@ -11,6 +11,7 @@ Phases are timed separately with ``time.perf_counter``: import, data (load the s
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -59,9 +60,10 @@ def reset_hwm() -> bool:
 
 
 def maxrss_mb() -> float:
-    """Peak RSS of this process (``getrusage``; KiB on Linux).
+    """``getrusage(RUSAGE_SELF).ru_maxrss`` in MiB, for information only.
 
-    Lowered by :func:`reset_hwm`, which is why ``main`` combines it with earlier readings.
+    Linux carries the parent's RSS at ``fork`` into this value across ``exec``, so in a
+    child of a big driver it over-states the child's own peak; :func:`hwm_mb` does not.
     """
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -87,15 +89,28 @@ def main(impl: Any) -> int:
     ``impl`` provides ``import_lib(job)``, ``load_data(lib, job, array)``,
     ``build(lib, job, data)``, ``fit(lib, job, som, data)``, ``weights(lib, som)``
     (returns a numpy array (x, y, F)), ``versions(lib)`` and optionally ``sync(lib, job)``.
+
+    The library is imported and the data loaded once; then ``job["repeats"]`` runs each
+    build a fresh map (init), and fit it. VmHWM is reset around every init and fit, so each
+    run has its own peak RSS: ``peak = max(import + data, this run's init, this run's fit)``.
+    A run whose fit takes longer than ``job["slow_threshold"]`` seconds ends the repeats.
+    ``result.json`` is rewritten after every run, so a process killed later keeps them.
     """
     job_path = sys.argv[1]
     with open(job_path) as fh:
         job = json.load(fh)
     out_dir = job["out_dir"]
     os.makedirs(out_dir, exist_ok=True)
-    result: dict[str, Any] = {"schema": SCHEMA, "job": job, "ok": False}
+    result: dict[str, Any] = {"schema": SCHEMA, "job": job, "ok": False, "runs": []}
     rss: dict[str, float | None] = {"start": rss_mb()}
+    result["rss_mb"] = rss
     phases = Phases()
+    result["times"] = phases.times
+
+    def save() -> None:
+        with open(os.path.join(out_dir, "result.json"), "w") as fh:
+            json.dump(result, fh, indent=1)
+
     try:
         lib = phases.run("import", lambda: impl.import_lib(job))
         rss["after_import"] = rss_mb()
@@ -107,28 +122,47 @@ def main(impl: Any) -> int:
         array = phases.run("data", lambda: np.load(job["data_path"]))
         data = phases.run("data_convert", lambda: impl.load_data(lib, job, array))
         phases.times["data"] += phases.times.pop("data_convert")
-        som = phases.run("init", lambda: impl.build(lib, job, data), syncer)
-        rss["before_fit"] = rss_mb()
-        # clear_refs also lowers what getrusage reports, so keep the peak so far
-        rss["peak_before_fit"] = max(v for v in (hwm_mb(), maxrss_mb(), rss["before_fit"])
-                                     if v is not None)
-        hwm_reset = reset_hwm()
-        phases.run("fit", lambda: impl.fit(lib, job, som, data), syncer)
-        rss["peak_fit"] = hwm_mb() if hwm_reset else None
-        weights = np.asarray(impl.weights(lib, som), dtype=np.float32)
-        expected = (job["x"], job["y"], job["features"])
-        if weights.shape != expected:
-            raise RuntimeError(f"weights have shape {weights.shape}, expected {expected}")
-        np.save(os.path.join(out_dir, "weights.npy"), weights)
-        rss["peak"] = max(v for v in (rss["peak_before_fit"], rss["peak_fit"], maxrss_mb(),
-                                      hwm_mb(), rss_mb()) if v is not None)
-        result.update(ok=True, times=phases.times, rss_mb=rss, versions=impl.versions(lib),
-                      threads_seen=getattr(impl, "threads_seen", lambda lib: None)(lib))
+        rss["after_data"] = rss_mb()
+        rss["peak_import_data"] = hwm_mb()
+        result["versions"] = impl.versions(lib)
+        result["threads_seen"] = getattr(impl, "threads_seen", lambda lib: None)(lib)
+        for rep in range(int(job.get("repeats", 1))):
+            run: dict[str, Any] = {"repeat": rep}
+            can_reset = reset_hwm()
+            timer = Phases()
+            som = timer.run("init", lambda: impl.build(lib, job, data), syncer)
+            run["rss_before_fit"] = rss_mb()
+            run["peak_init"] = hwm_mb() if can_reset else None
+            can_reset = reset_hwm()
+            timer.run("fit", lambda som=som: impl.fit(lib, job, som, data), syncer)
+            run["peak_fit"] = hwm_mb() if can_reset else None
+            run.update(timer.times)
+            if rep == 0:
+                weights = np.asarray(impl.weights(lib, som), dtype=np.float32)
+                expected = (job["x"], job["y"], job["features"])
+                if weights.shape != expected:
+                    raise RuntimeError(f"weights have shape {weights.shape}, "
+                                       f"expected {expected}")
+                np.save(os.path.join(out_dir, "weights.npy"), weights)
+            windows = (rss["peak_import_data"], run["peak_init"], run["peak_fit"])
+            if not can_reset:  # no reset possible: VmHWM covers the whole process so far
+                windows = (hwm_mb(),)
+            run["peak"] = max(v for v in windows if v is not None)
+            result["runs"].append(run)
+            result["ok"] = True
+            save()
+            del som
+            gc.collect()
+            threshold = job.get("slow_threshold") or 0
+            if threshold and run["fit"] > threshold:
+                result["repeats_note"] = (f"{rep + 1} run(s): a fit took {run['fit']:.0f} s, "
+                                          f"over the {threshold:.0f} s limit for repeats")
+                break
+        rss["ru_maxrss"] = maxrss_mb()
     except BaseException as exc:  # report every failure to the driver
-        result.update(error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
-                      times=phases.times, rss_mb=rss)
-    with open(os.path.join(out_dir, "result.json"), "w") as fh:
-        json.dump(result, fh, indent=1)
+        result.update(ok=False, error=f"{type(exc).__name__}: {exc}",
+                      traceback=traceback.format_exc())
+    save()
     return 0 if result["ok"] else 1
 
 

@@ -159,27 +159,52 @@ class FakeBackend:
         return {"numpy": np.__version__}
 
 
-def test_runner_protocol(tmp_path: Path, monkeypatch) -> None:
+def load_common():
     sys.path.insert(0, str(harness.RUNNERS))
     try:
         import _common
     finally:
         sys.path.remove(str(harness.RUNNERS))
+    return _common
+
+
+def test_runner_protocol(tmp_path: Path, monkeypatch) -> None:
+    common = load_common()
     data = tmp_path / "d.npy"
     np.save(data, np.zeros((5, 3), dtype=np.float32))
-    job = {"x": 2, "y": 4, "features": 3, "data_path": str(data), "out_dir": str(tmp_path / "o")}
+    job = {"x": 2, "y": 4, "features": 3, "data_path": str(data), "repeats": 3,
+           "out_dir": str(tmp_path / "o")}
     (tmp_path / "job.json").write_text(json.dumps(job))
     monkeypatch.setattr(sys, "argv", ["runner", str(tmp_path / "job.json")])
-    assert _common.main(FakeBackend) == 0
+    assert common.main(FakeBackend) == 0
     res = json.loads((tmp_path / "o" / "result.json").read_text())
-    assert res["ok"] and set(res["times"]) == {"import", "data", "init", "fit"}
-    assert res["rss_mb"]["peak"] >= res["rss_mb"]["after_import"] > 0
+    assert res["ok"] and set(res["times"]) == {"import", "data"} and len(res["runs"]) == 3
+    for run in res["runs"]:
+        assert {"init", "fit", "peak", "peak_fit", "peak_init"} <= set(run)
+        assert run["peak"] >= res["rss_mb"]["after_import"] > 0
     assert np.load(tmp_path / "o" / "weights.npy").shape == (2, 4, 3)
+    runs = harness.runs_of(res)
+    assert set(runs[0]["times"]) == {"import", "data", "init", "fit"}
+    assert harness.summarise(runs)["fit"] >= 0
+
     job["features"] = 4  # the weights no longer have the announced shape
     (tmp_path / "job.json").write_text(json.dumps(job))
-    assert _common.main(FakeBackend) == 1
+    assert common.main(FakeBackend) == 1
     res = json.loads((tmp_path / "o" / "result.json").read_text())
     assert not res["ok"] and "expected" in res["error"]
+
+
+def test_runner_stops_repeating_slow_fits(tmp_path: Path, monkeypatch) -> None:
+    common = load_common()
+    data = tmp_path / "d.npy"
+    np.save(data, np.zeros((5, 3), dtype=np.float32))
+    job = {"x": 1, "y": 2, "features": 3, "data_path": str(data), "repeats": 3,
+           "slow_threshold": 1e-9, "out_dir": str(tmp_path / "o")}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    monkeypatch.setattr(sys, "argv", ["runner", str(tmp_path / "job.json")])
+    assert common.main(FakeBackend) == 0
+    res = json.loads((tmp_path / "o" / "result.json").read_text())
+    assert len(res["runs"]) == 1 and "limit" in res["repeats_note"]
 
 
 def test_report_renders_targets_and_tables(tmp_path: Path, monkeypatch) -> None:
