@@ -307,8 +307,7 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         header = json.loads(raw[8 : 8 + header_len].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise _fail(path, f"the header is not valid JSON ({exc}); the file is corrupt.") from None
-    if not isinstance(header, dict):
-        raise _fail(path, "the header is not a JSON object; the file is corrupt.")
+    # the first byte is "{", so valid JSON here is an object
     meta = header.pop("__metadata__", None)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise _fail(
