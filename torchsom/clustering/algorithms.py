@@ -158,6 +158,19 @@ def _check_count(name: str, value: Any) -> int:
     return int(value)
 
 
+def _fit_count(name: str, k: int, n_samples: int, explicit: bool) -> int:
+    """Clip a cluster count to ``n_samples - 1``, warning when the user asked for more."""
+    top = max(1, n_samples - 1)
+    if k > top and explicit:
+        warnings.warn(
+            f"{name}={k} is too many for {n_samples} samples (at most {top}); using "
+            f"{name}={top}.",
+            TorchSOMWarning,
+            stacklevel=3,
+        )
+    return min(k, top)
+
+
 # ---------------------------------------------------------------------------- algorithms
 def cluster_kmeans(
     data: Any, n_clusters: int | None = None, random_state: int | None = 42, **kwargs: Any
@@ -170,7 +183,9 @@ def cluster_kmeans(
         Shape (n_samples, n_features).
     n_clusters : int, optional
         Number of clusters; ``None`` picks it with the elbow criterion
-        (:func:`torchsom.clustering.select_k_elbow`). It is clipped to ``n_samples - 1``.
+        (:func:`torchsom.clustering.select_k_elbow`). A larger value than
+        ``n_samples - 1`` is reduced to it with a
+        :class:`~torchsom.exceptions.TorchSOMWarning`.
     random_state : int, optional
         Seed; the same seed gives the same labels.
     **kwargs
@@ -192,7 +207,7 @@ def cluster_kmeans(
         k = int(selection["k"])
     else:
         k = _check_count("n_clusters", n_clusters)
-    k = min(k, max(1, array.shape[0] - 1))
+    k = _fit_count("n_clusters", k, array.shape[0], n_clusters is not None)
     params = {"n_init": 10, **kwargs}
     model = KMeans(n_clusters=k, random_state=random_state, **params)
     with sklearn_threads(array.shape[0]):
@@ -243,7 +258,7 @@ def cluster_gmm(
         c = int(selection["k"])
     else:
         c = _check_count("n_components", n_components)
-    c = min(c, max(1, array.shape[0] - 1))
+    c = _fit_count("n_components", c, array.shape[0], n_components is not None)
     params = {"init_params": "k-means++", **kwargs}
     model = GaussianMixture(n_components=c, random_state=random_state, **params)
     with sklearn_threads(array.shape[0]):

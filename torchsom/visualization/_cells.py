@@ -25,6 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import ScaledTranslation
 
 from torchsom.topology.coordinates import display_positions
+from torchsom.visualization._checks import as_numeric
 from torchsom.visualization._style import contrast_text_color, get_cmap
 from torchsom.visualization.config import VisualizationConfig
 
@@ -45,11 +46,17 @@ EMPTY_LABEL = "no samples"
 _HATCH_COLOR = "#9a9a9a"
 
 
-def as_grid(values: Any) -> np.ndarray:
-    """A 2-D float64 NumPy copy of a (x, y) tensor or array."""
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()
-    array = np.array(values, dtype=np.float64)
+def as_grid(values: Any, name: str = "map") -> np.ndarray:
+    """A 2-D float64 NumPy copy of a (x, y) tensor or array.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric values (the message names ``name``).
+    ValueError
+        For any other shape.
+    """
+    array = as_numeric(values, name).copy()
     if array.ndim != 2:
         raise ValueError(f"a map must have shape (x, y); got shape {array.shape}.")
     return array

@@ -18,6 +18,7 @@ from matplotlib.ticker import PercentFormatter
 from torchsom.clustering import silhouette_samples
 from torchsom.exceptions import TorchSOMWarning
 from torchsom.visualization._axes import grid_shape, map_figsize, new_axes
+from torchsom.visualization._checks import check_result, check_results_list
 from torchsom.visualization._style import label_colors
 from torchsom.visualization.config import VisualizationConfig
 from torchsom.visualization.maps import draw_label_map
@@ -75,6 +76,7 @@ def plot_cluster_map(
     cluster_result : dict
         As returned by :meth:`torchsom.SOM.cluster`.
     """
+    check_result(cluster_result, "cluster_result", ("labels",))
     x, y, topology = grid_shape(som)
     labels = _labels(cluster_result)
     if labels.size != x * y:
@@ -103,6 +105,7 @@ def plot_silhouette(
     With fewer than two clusters a :class:`~torchsom.exceptions.TorchSOMWarning` is
     issued and the axes say why nothing is drawn.
     """
+    check_result(cluster_result, "cluster_result", ("labels", "original_data"))
     config = config or VisualizationConfig()
     ax = new_axes(ax, (config.figsize[0] * 0.7, config.figsize[1]))
     labels = _labels(cluster_result)
@@ -224,8 +227,7 @@ def plot_quality_comparison(
     list of matplotlib.axes.Axes
     """
     config = config or VisualizationConfig()
-    if not results_list:
-        raise ValueError("results_list is empty; pass the results of som.cluster().")
+    results_list = check_results_list(results_list, ("metrics",))
     axes = _quality_axes(ax, config)
     names = [result_name(r).replace(" (", "\n(") for r in results_list]
     colors = label_colors(len(results_list)).colors
@@ -281,8 +283,7 @@ def plot_cluster_maps(
     new figure with up to three maps per row is made when None.
     """
     config = config or VisualizationConfig()
-    if not results_list:
-        raise ValueError("results_list is empty; pass the results of som.cluster().")
+    results_list = check_results_list(results_list, ("labels",))
     n = len(results_list)
     if ax is None:
         import matplotlib.pyplot as plt

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
+
+from torchsom.exceptions import InvalidParameterError
 
 __all__ = ["VisualizationConfig"]
 
@@ -64,3 +67,30 @@ class VisualizationConfig:
     hex_border_width: float = 0.3
     empty_color: str = "white"
     empty_hatch: str = "////"
+
+    def __post_init__(self) -> None:
+        from matplotlib.figure import Figure
+
+        formats = Figure().canvas.get_supported_filetypes()
+        if not isinstance(self.save_format, str) or self.save_format.lower() not in formats:
+            raise InvalidParameterError(
+                f"save_format={self.save_format!r} is not a format matplotlib can write; "
+                f"expected one of {', '.join(sorted(formats))}."
+            )
+        for name in ("dpi", "hex_radius", "hex_border_width", "colorbar_pad", "grid_alpha"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+                    math.isfinite(value) and value >= 0):
+                raise InvalidParameterError(
+                    f"{name} must be a finite number >= 0; got {value!r}."
+                )
+        if self.dpi <= 0 or self.hex_radius <= 0:
+            raise InvalidParameterError(
+                f"dpi and hex_radius must be > 0; got dpi={self.dpi!r}, "
+                f"hex_radius={self.hex_radius!r}."
+            )
+        size = tuple(self.figsize) if isinstance(self.figsize, (tuple, list)) else ()
+        if len(size) != 2 or not all(isinstance(v, numbers.Real) and v > 0 for v in size):
+            raise InvalidParameterError(
+                f"figsize must be (width, height) in inches, both > 0; got {self.figsize!r}."
+            )

@@ -7,6 +7,7 @@ returns the Axes. Maps are computed with the SOM's public :meth:`~torchsom.SOM.b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -228,10 +229,24 @@ def plot_score_map(
 ) -> Axes:
     """The neuron score ``std / sqrt(n) · ln(N / n)`` (lower is better)."""
     _, _, topology = grid_shape(som)
+    _check_total(total_samples, bmus_data_map)
     values = som.build_map("score", target=target, bmus_data_map=bmus_data_map,
                            **({} if total_samples is None else {"total_samples": total_samples}))
     return draw_map(values, topology, ax=ax, cmap=cmap, config=config, title="Score Map",
                     colorbar_label="Score (lower is better)")
+
+
+def _check_total(total_samples: Any, bmus_data_map: Any) -> None:
+    """``total_samples`` cannot be below the number of samples the map holds."""
+    if not isinstance(total_samples, int) or isinstance(total_samples, bool) or \
+            total_samples < 1 or not isinstance(bmus_data_map, Mapping):
+        return  # build_map reports these
+    held = sum(len(v) for v in bmus_data_map.values())
+    if total_samples < held:
+        raise ValueError(
+            f"total_samples={total_samples} is smaller than the {held} samples held by "
+            "bmus_data_map; pass the size of the data the map was built from."
+        )
 
 
 def plot_rank_map(

@@ -8,18 +8,10 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
+from torchsom.visualization._checks import check_curve
 from torchsom.visualization.config import VisualizationConfig
 
 __all__ = ["plot_training_errors"]
-
-
-def _as_curve(values: Any, name: str) -> np.ndarray:
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()
-    curve = np.asarray(values, dtype=np.float64).reshape(-1)
-    if curve.size == 0:
-        raise ValueError(f"{name} is empty; pass the per-epoch list returned by fit().")
-    return curve
 
 
 def plot_training_errors(
@@ -48,8 +40,8 @@ def plot_training_errors(
         The QE and TE axes.
     """
     config = config or VisualizationConfig()
-    qe = _as_curve(quantization_errors, "quantization_errors")
-    te = _as_curve(topographic_errors, "topographic_errors")
+    qe = check_curve(quantization_errors, "quantization_errors")
+    te = check_curve(topographic_errors, "topographic_errors")
     if ax is None:
         import matplotlib.pyplot as plt
 

@@ -47,6 +47,13 @@ from torchsom.topology.coordinates import TOPOLOGIES
 from torchsom.visualization import clustering as cplots
 from torchsom.visualization import maps as mplots
 from torchsom.visualization._axes import map_figsize
+from torchsom.visualization._checks import (
+    check_names,
+    check_positive_int,
+    check_result,
+    check_results_list,
+    check_save_path,
+)
 from torchsom.visualization._style import style_context
 from torchsom.visualization.config import VisualizationConfig
 from torchsom.visualization.training import plot_training_errors
@@ -133,11 +140,16 @@ class SOMVisualizer:
                 f"SOMVisualizer supports topology 'rectangular' or 'hexagonal'; the map has "
                 f"topology={topology!r}."
             )
+        if config is not None and not isinstance(config, VisualizationConfig):
+            raise TypeError(
+                f"config must be a VisualizationConfig or None; got {type(config).__name__}."
+            )
         self.som = som
         self.config = config or VisualizationConfig()
 
     # ------------------------------------------------------------------ figure handling
     def _figure(self, save_path: Any, figsize: tuple[float, float]) -> Figure:
+        check_save_path(save_path)
         if save_path:
             return Figure(figsize=figsize, layout="constrained")
         import matplotlib.pyplot as plt
@@ -352,8 +364,8 @@ class SOMVisualizer:
             If more names than features are given.
         """
         n_features = int(self.som.weights.shape[-1])
-        names = list(component_names) if component_names is not None else [
-            f"Component_{i + 1}" for i in range(n_features)]
+        names = check_names(component_names, "component_names") \
+            if component_names is not None else [f"Component_{i + 1}" for i in range(n_features)]
         if len(names) > n_features:
             raise ValueError(
                 f"component_names has {len(names)} names but the map has {n_features} "
@@ -439,6 +451,7 @@ class SOMVisualizer:
         fig_name: str = "cluster_map",
     ) -> Figure:
         """Each neuron coloured by its cluster; HDBSCAN noise in grey."""
+        check_result(cluster_result, "cluster_result", ("labels",))
         return self._one_map(fig_name, save_path, lambda som, **kw: cplots.plot_cluster_map(
             som, cluster_result, title=title, show_values=show_values, **kw))
 
@@ -449,6 +462,7 @@ class SOMVisualizer:
         fig_name: str = "silhouette_analysis",
     ) -> Figure:
         """Per-neuron silhouette bands, sorted within each cluster, with the mean."""
+        check_result(cluster_result, "cluster_result", ("labels", "original_data"))
         size = (self.config.figsize[0] * 0.7, self.config.figsize[1])
         with style_context(self.config):
             fig = self._figure(save_path, size)
@@ -477,8 +491,9 @@ class SOMVisualizer:
                 f"feature_space={feature_space!r} is not valid; expected one of "
                 f"{', '.join(map(repr, FEATURE_SPACES))}."
             )
+        max_k = check_positive_int(max_k, "max_k", 1)
         n = int(self.som.x) * int(self.som.y)
-        top = min(int(max_k), n - 1)
+        top = min(max_k, n - 1)
         if top < 2:
             raise ValueError(
                 f"an elbow analysis needs max_k >= 2 and a map of at least 3 neurons; got "
@@ -519,6 +534,7 @@ class SOMVisualizer:
     ) -> Figure:
         """Silhouette (with each method's noise ratio beside it), number of clusters,
         Davies–Bouldin, Calinski–Harabasz and topological quality, one bar per result."""
+        results_list = check_results_list(results_list, ("metrics",))
         with style_context(self.config):
             fig = self._figure(save_path, self.config.figsize)
             cplots.plot_quality_comparison(results_list, ax=fig.subplots(2, 3),
@@ -533,8 +549,7 @@ class SOMVisualizer:
         fig_name: str = "clustering_comparison_grid",
     ) -> Figure:
         """Cluster maps of several results side by side (up to three per row)."""
-        if not results_list:
-            raise ValueError("results_list is empty; pass the results of som.cluster().")
+        results_list = check_results_list(results_list, ("labels",))
         n = len(results_list)
         cols = min(3, n)
         rows = math.ceil(n / cols)

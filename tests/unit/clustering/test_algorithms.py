@@ -64,9 +64,12 @@ def test_kmeans_rejects_unknown_kwargs(three_groups) -> None:
         cluster_kmeans(three_groups[0], n_clusters=2, not_a_parameter=1)
 
 
-def test_kmeans_clips_k_to_samples_minus_one() -> None:
-    result = cluster_kmeans(torch.tensor([[0.0], [1.0], [5.0]]), n_clusters=10)
-    assert result["n_clusters"] == 2
+def test_too_many_clusters_are_reduced_with_a_warning() -> None:
+    data = torch.tensor([[0.0], [1.0], [5.0]])
+    with pytest.warns(TorchSOMWarning, match="n_clusters=10 is too many for 3 samples"):
+        assert cluster_kmeans(data, n_clusters=10)["n_clusters"] == 2
+    with pytest.warns(TorchSOMWarning, match="n_components=3 is too many"):
+        assert cluster_gmm(data, n_components=3)["n_clusters"] == 2
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True])
