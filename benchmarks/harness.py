@@ -86,19 +86,22 @@ def watch(cmd: list[str], env: dict[str, str], timeout_s: float, mem_cap_mb: flo
     with open(out_dir / "stdout.txt", "w") as out, open(out_dir / "stderr.txt", "w") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=str(REPO),
                                 start_new_session=True)
-        while proc.poll() is None:
-            rss = _rss_of(proc.pid)
-            if rss is not None:
-                peak = max(peak, rss)
-                if rss > mem_cap_mb:
-                    verdict = "oom"
-            if time.perf_counter() - start > timeout_s:
-                verdict = "timeout"
-            if verdict:
+        try:
+            while proc.poll() is None:
+                rss = _rss_of(proc.pid)
+                if rss is not None:
+                    peak = max(peak, rss)
+                    if rss > mem_cap_mb:
+                        verdict = "oom"
+                if time.perf_counter() - start > timeout_s:
+                    verdict = "timeout"
+                if verdict:
+                    break
+                time.sleep(0.02)
+        finally:  # also when the driver itself is interrupted
+            if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-                break
-            time.sleep(0.02)
     wall = time.perf_counter() - start
     if verdict is None and proc.returncode in (-signal.SIGKILL, 137):
         verdict = "oom"  # killed from outside: the kernel's OOM killer
@@ -192,7 +195,10 @@ def run_entry(conf: cfg.Config, variant: cfg.Variant, threads: int, pythons, dat
         "repeats": args.repeats or conf.repeats, "slow_threshold": args.slow_threshold,
         "out_dir": str(args.bench_dir / "runs" / conf.id / variant.name / f"t{threads}"),
     }
+    load_before = os.getloadavg()[0]
     out = run_job(pythons[variant.backend], backend, job, args)
+    # 1-minute load average around the process: other work on the machine shows up here
+    entry["loadavg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     entry["runs"] = out["runs"]
     entry["wall_s"] = out["wall_s"]
     entry["watch_peak_mb"] = out["watch_peak_mb"]
@@ -304,7 +310,12 @@ def plan(args) -> list[tuple[cfg.Config, list[cfg.Variant]]]:
     return out
 
 
+def _terminate(signum, frame):  # SIGTERM -> SystemExit, so that children are killed
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     args = parse_args(argv)
     args.bench_dir = args.bench_dir.resolve()
     todo = plan(args)

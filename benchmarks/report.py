@@ -216,7 +216,7 @@ def config_table(res: Results, cid: str) -> list[str]:
     threads = res.threads()
     header = ["variant"] + [f"fit {t}t (s)" for t in threads] + [
         "runs", "min–max (s)", "QE", "TE", "import (s)", "init (s)", "RSS after import (MB)",
-        "peak RSS (MB)"]
+        "peak RSS (MB)", "load"]
     rows = []
     for name in cfg.VARIANTS:
         entries = [res.get(cid, name, t) for t in threads]
@@ -234,7 +234,9 @@ def config_table(res: Results, cid: str) -> list[str]:
         else:
             reason = next((e.get("reason", "") for e in entries if e), "")
             extra = ["", reason.replace("|", "/")[:90], "", "", "", "", "", ""]
-        rows.append([name] + [cell(e) for e in entries] + extra)
+        load = "/".join(f"{max(e['loadavg_1m']):.1f}" for e in entries
+                        if e and e.get("loadavg_1m"))
+        rows.append([name] + [cell(e) for e in entries] + extra + [load or "–"])
     return _table(header, rows)
 
 
@@ -270,6 +272,12 @@ def noise_lines(doc: dict[str, Any]) -> list[str]:
             out.append(f"- {when}, {p['threads']} thread(s): "
                        f"{p['matmul']['gflops']:.1f} GFLOP/s "
                        f"({p['matmul']['seconds'] * 1e3:.1f} ms per 1024³ matmul)")
+    loads = [max(e["loadavg_1m"]) for e in doc.get("results", []) if e.get("loadavg_1m")]
+    if loads:
+        loads.sort()
+        out.append(f"- 1-minute load average around the runs (2 cores = 2.0 when only this "
+                   f"harness runs): median {loads[len(loads) // 2]:.1f}, max {loads[-1]:.1f}; "
+                   f"the tables' last column gives it per entry (1t/2t)")
     for p in doc.get("bmu", []):
         out.append(f"- BMU probe, {p['threads']} thread(s): matmul "
                    f"{p['matmul']['gflops']:.1f} GFLOP/s just before the search timings")
