@@ -615,9 +615,6 @@ def test_cluster_works_on_degenerate_maps() -> None:
     assert torch.isfinite(som.weights).all()
 
 
-@pytest.mark.xfail(strict=True, reason="cluster(n_clusters=k) with k >= the neuron count "
-                   "silently clusters into x*y - 1 clusters (clustering/algorithms.py); "
-                   "expected an error or a warning naming n_clusters")
 def test_cluster_too_many_clusters_is_not_silent() -> None:
     som = SOM(3, 4, F, device="cpu")  # 12 distinct random neurons
     try:
@@ -760,10 +757,8 @@ def test_visualizer_needs_a_map() -> None:
         SOMVisualizer(None)
 
 
-# Cases where a plot method does not (yet) give an error naming the argument. Each is
-# expected to fail; once fixed, the strict xfail turns into a failure as a reminder to
-# move the case into test_plot_options.
-_PLOT_GAPS = [
+# Inputs of the wrong kind for the plot methods: the error names the argument.
+_PLOT_CHECKS = [
     ("training_errors_strings", lambda v: v.plot_training_errors("abc", "abc"),
      "quantization_errors"),
     ("training_errors_2d", lambda v: v.plot_training_errors(torch.zeros(3, 3),
@@ -790,19 +785,19 @@ _PLOT_GAPS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="plot input checks missing (visualization/)")
-@pytest.mark.parametrize(("call", "argument"), [c[1:] for c in _PLOT_GAPS],
-                         ids=[c[0] for c in _PLOT_GAPS])
-def test_plot_input_gaps(viz, call, argument: str) -> None:
+@pytest.mark.parametrize(("call", "argument"), [c[1:] for c in _PLOT_CHECKS],
+                         ids=[c[0] for c in _PLOT_CHECKS])
+def test_plot_input_checks(viz, call, argument: str) -> None:
     visualizer, _ = viz
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         with pytest.raises((TypeError, ValueError)) as info:
             call(visualizer)
     assert _is_torchsom_error(info.value) and argument in str(info.value), repr(info.value)
+    leaked = [w for w in caught if not issubclass(w.category, TorchSOMWarning)]
+    assert not leaked, [str(w.message) for w in leaked]
 
 
-@pytest.mark.xfail(strict=True, reason="VisualizationConfig does not validate its fields")
 @pytest.mark.parametrize("kwargs", [{"save_format": "xyz"}, {"dpi": -1}])
 def test_visualization_config_validates(kwargs: dict) -> None:
     from torchsom import VisualizationConfig
