@@ -177,3 +177,9 @@ def test_load_som_defaults_to_the_som_class(tmp_path: Path) -> None:
     loaded = som_io.load_som(tmp_path / "m.som")
     assert type(loaded) is SOM and torch.equal(loaded.weights, som.weights)
     assert math.isclose(loaded.sigma, som.sigma)
+
+
+def test_compat_neighborhood_module() -> None:
+    from torchsom.utils import neighborhood
+
+    assert neighborhood.NEIGHBORHOOD_FUNCTIONS is NEIGHBORHOOD_FUNCTIONS
