@@ -19,7 +19,7 @@ __all__ = ["scripted_minibatch_epoch"]
 _COMPILED: list = []  # [function or None], filled on first use
 
 
-def _minibatch_epoch_tables(
+def _minibatch_epoch_tables(  # pragma: no cover - runs as TorchScript, unseen by coverage
     codebook_t: torch.Tensor,
     shuffled: torch.Tensor,
     augmented_t: torch.Tensor,

@@ -12,7 +12,7 @@ def _train(monkeypatch, scripted: bool) -> tuple[torch.Tensor, list[float], list
     if not scripted:
         monkeypatch.setattr(training, "scripted_minibatch_epoch", lambda *a, **k: None)
     data = torch.randn(203, 4, generator=torch.Generator().manual_seed(3))
-    som = SOM(x=7, y=5, num_features=4, epochs=6, batch_size=16, sigma=2.0, random_seed=1,
+    som = SOM(x=7, y=5, num_features=4, epochs=80, batch_size=16, sigma=2.0, random_seed=1,
               device="cpu")
     som.initialize_weights(data, mode="pca")
     q, t = som.fit(data, verbose=False)
