@@ -49,8 +49,11 @@ FAISS_INDEX_TYPES = ("flat", "ivf")
 _FAISS_INSTALL = 'pip install "torchsom[faiss]"'
 # IVF needs enough vectors to train its coarse quantiser
 _IVF_MIN_NEURONS = 256
-# "auto" picks FAISS at or above this many neurons; see create_search_strategy
-_AUTO_FAISS_MIN_NEURONS: int | None = None
+_IVF_POINTS_PER_CELL = 39  # FAISS's own minimum of training points per IVF cell
+# "auto" picks FAISS for these metrics up to this many features, on the CPU only; see
+# create_search_strategy for the measurements behind it
+_AUTO_FAISS_METRICS = ("euclidean",)
+_AUTO_FAISS_MAX_FEATURES = 32
 
 
 class BMUSearchStrategy(abc.ABC):
@@ -149,7 +152,7 @@ class FAISSSearch(BMUSearchStrategy):
         Device of the SOM (results are returned on the query's device).
     index_type : {"flat", "ivf"}, default="flat"
         ``flat`` is exact. ``ivf`` (euclidean and cosine only, at least 256 neurons) is
-        approximate: ``nlist = min(sqrt(n), n // 4)`` cells, ``nprobe`` of them visited.
+        approximate: ``nlist = min(sqrt(n), n // 39)`` cells, ``nprobe`` of them visited.
     nprobe : int, default=8
         IVF cells visited per query.
 
@@ -181,6 +184,7 @@ class FAISSSearch(BMUSearchStrategy):
         self.metric = distance_fn_name if native else None
         self._fallback = None if native else TorchBruteForceSearch(distance_fn)
         self._index: Any = None
+        self._quantizer: Any = None
         self._indexed: torch.Tensor | None = None
 
     # ------------------------------------------------------------------ index
@@ -213,12 +217,11 @@ class FAISSSearch(BMUSearchStrategy):
         }[self.metric]
         if (self.index_type == "ivf" and n >= _IVF_MIN_NEURONS
                 and self.metric in ("euclidean", "cosine")):
-            nlist = max(1, min(int(n ** 0.5), n // 4))
-            quantizer = fa.IndexFlat(dim, metric)
-            index = fa.IndexIVFFlat(quantizer, dim, nlist, metric)
+            nlist = max(1, min(int(n ** 0.5), n // _IVF_POINTS_PER_CELL))
+            self._quantizer = fa.IndexFlat(dim, metric)  # must outlive the index
+            index = fa.IndexIVFFlat(self._quantizer, dim, nlist, metric)
             index.train(vectors)
             index.nprobe = min(self.nprobe, nlist)
-            index._quantizer = quantizer  # keep it alive as long as the index
         else:
             index = fa.IndexFlat(dim, metric)
         index.add(vectors)
@@ -240,17 +243,31 @@ class FAISSSearch(BMUSearchStrategy):
             dist = dist.clamp_min(0).sqrt()
         elif self.metric == "cosine":
             dist = 1.0 - dist
-        indices = torch.from_numpy(idx).to(torch.long)
-        return dist.to(device=data.device, dtype=data.dtype), indices.to(data.device)
+        indices = torch.from_numpy(idx).to(torch.long).to(data.device)
+        if self.metric == "euclidean":
+            # exact distances of the chosen units (FAISS's ‖x‖² + ‖w‖² − 2x·w loses digits)
+            codebook = weights.detach().reshape(-1, weights.shape[-1]).to(data)
+            return (data.unsqueeze(1) - codebook[indices]).norm(dim=-1), indices
+        return dist.to(device=data.device, dtype=data.dtype), indices
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()  # the index is rebuilt on the first search after loading
+        state.update(_faiss=None, _index=None, _indexed=None, _quantizer=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._faiss = _load_faiss()
 
 
 def _auto_uses_faiss(distance_fn: Callable[..., Any], distance_fn_name: str,
-                     n_neurons: int) -> bool:
-    if _AUTO_FAISS_MIN_NEURONS is None or not FAISS_AVAILABLE:
+                     num_features: int | None, device: str) -> bool:
+    if not FAISS_AVAILABLE or num_features is None:
         return False
-    native = (distance_fn_name in FAISSSearch._METRICS
+    native = (distance_fn_name in _AUTO_FAISS_METRICS
               and DISTANCE_FUNCTIONS.get(distance_fn_name) is distance_fn)
-    return native and n_neurons >= _AUTO_FAISS_MIN_NEURONS
+    on_cpu = str(device).split(":")[0] == "cpu"
+    return native and on_cpu and num_features <= _AUTO_FAISS_MAX_FEATURES
 
 
 def create_search_strategy(
@@ -261,6 +278,7 @@ def create_search_strategy(
     device: str = "cpu",
     faiss_index_type: str = "flat",
     faiss_nprobe: int = 8,
+    num_features: int | None = None,
 ) -> BMUSearchStrategy:
     """Create the BMU search backend named by ``backend``.
 
@@ -282,6 +300,8 @@ def create_search_strategy(
         Index of the FAISS backend.
     faiss_nprobe : int, default=8
         IVF cells visited per query.
+    num_features : int, optional
+        Dimension of the codebook; ``"auto"`` needs it to consider FAISS.
 
     Returns
     -------
@@ -290,19 +310,37 @@ def create_search_strategy(
 
     Notes
     -----
-    ``"auto"`` chooses torch everywhere at present. Exact FAISS search was never faster
-    than the torch backend on the CPU we measured (2 cores, faiss-cpu 1.15.1, torch
-    2.13 CPU), measured with ``python benchmarks/search_backends.py`` for maps of 100 to
-    10 000 neurons, 4 to 64 features and batches of 1 024 to 65 536 samples: the two
-    are within a few percent of each other (both are one BLAS product per chunk), with
-    FAISS slower on small batches. On a GPU, torch search runs on the device while faiss-cpu
-    would copy every batch to the host. Ask for ``"faiss"`` explicitly to use it.
+    ``"auto"`` picks FAISS only where it measured faster: faiss installed, SOM on the
+    CPU, the registry ``euclidean`` distance and ``num_features <= 32``. Everywhere else it
+    picks torch (on a GPU torch searches on the device, while faiss-cpu would copy every
+    batch to the host). ``SOM.search_backend_`` records the choice.
+
+    Measured on the project's 2-core CPU (torch 2.13 CPU, faiss-cpu 1.15.1, a machine
+    shared with other jobs, best of 7 to 9 runs, ``FAISSSearch`` vs
+    ``TorchBruteForceSearch`` on random codebooks and queries)::
+
+        import time, torch
+        from torchsom.search import TorchBruteForceSearch, FAISSSearch
+        from torchsom.functional.distances import DISTANCE_FUNCTIONS as D
+        w, x = torch.randn(400, 1, 16), torch.randn(65536, 16)  # neurons, F, batch
+        for s in (TorchBruteForceSearch(D["euclidean"]), FAISSSearch(D["euclidean"],
+                                                                     "euclidean")):
+            t = [time.perf_counter(), s.search(x, w), time.perf_counter()]
+            print(s.name, t[2] - t[0])
+
+    Euclidean, batches of 65 536 queries (torch ms / FAISS ms): F=4: 112/4.8 (400
+    neurons), 1079/35 (2 500), 3222/102 (10 000); F=16: 80/16, 782/57, 2479/118; F=32:
+    1616/336 (400, heavier load); F=64: 113/277, 1410/810, 1475/2379, i.e. no winner.
+    Batches of 1 024 queries differ by less than 2x either way (about a millisecond).
+    Cosine: FAISS between 0.4x and 1.4x of torch's time, no consistent winner, so
+    torch. Manhattan/chebyshev: FAISS is often faster but not for few features (F=4 at
+    2 500-10 000 neurons it was 1.1-1.3x slower), so torch.
     """
     check_choice("search_backend", backend, SEARCH_BACKENDS)
     if backend == "faiss":
         return FAISSSearch(distance_fn, distance_fn_name, device=device,
                            index_type=faiss_index_type, nprobe=faiss_nprobe)
-    if backend == "auto" and _auto_uses_faiss(distance_fn, distance_fn_name, n_neurons):
-        return FAISSSearch(distance_fn, distance_fn_name, device=device,  # pragma: no cover
-                           index_type=faiss_index_type, nprobe=faiss_nprobe)
+    if backend == "auto" and _auto_uses_faiss(distance_fn, distance_fn_name, num_features,
+                                              device):
+        return FAISSSearch(distance_fn, distance_fn_name, device=device)
     return TorchBruteForceSearch(distance_fn)
