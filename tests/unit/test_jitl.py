@@ -1,0 +1,149 @@
+"""JITLEstimator: local models beat the global one where the truth is piecewise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+
+from torchsom import SOM
+from torchsom.jitl import JITLEstimator
+
+
+def _piecewise(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """y = |x0| + 2·x1·[x0 > 0] - x1·[x0 <= 0]: four linear pieces, no global fit."""
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, 2, generator=gen) * 6 - 3
+    y = X[:, 0].abs() + torch.where(X[:, 0] > 0, 2 * X[:, 1], -X[:, 1])
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def trained_som() -> SOM:
+    X, _ = _piecewise(600, 0)
+    som = SOM(8, 8, 2, epochs=8, sigma=1.5, algorithm="batch", device="cpu",
+              search_backend="torch", random_seed=0)
+    som.initialize_weights(X, mode="pca")
+    som.fit(X, verbose=False)
+    return som
+
+
+def test_local_models_beat_the_global_linear_model(trained_som):
+    X, y = _piecewise(600, 0)
+    X_test, y_test = _piecewise(150, 1)
+    jitl = JITLEstimator(trained_som, LinearRegression(), min_buffer_threshold=30).fit(X, y)
+    local_mse = float(np.mean((jitl.predict(X_test) - y_test.numpy()) ** 2))
+    glob = LinearRegression().fit(X.numpy(), y.numpy())
+    global_mse = float(np.mean((glob.predict(X_test.numpy()) - y_test.numpy()) ** 2))
+    assert global_mse > 1.0  # the global line cannot follow the kinks
+    assert local_mse < 0.25 * global_mse
+    assert jitl.score(X_test, y_test) > 0.9
+    assert 1 <= jitl.n_local_models_ <= 150
+
+
+def test_default_estimators_and_classification(trained_som):
+    X, _ = _piecewise(600, 0)
+    X_test, _ = _piecewise(150, 1)
+    labels = np.where(X[:, 0] * X[:, 1] > 0, "same", "opposite")  # XOR: not linear
+    truth = np.where(X_test[:, 0] * X_test[:, 1] > 0, "same", "opposite")
+    jitl = JITLEstimator(trained_som, min_buffer_threshold=30).fit(X, labels)
+    assert jitl.task_ == "classification"
+    assert isinstance(jitl.estimator_, LogisticRegression)
+    assert list(jitl.classes_) == ["opposite", "same"]
+    accuracy = float(np.mean(jitl.predict(X_test) == truth))
+    glob = LogisticRegression().fit(X.numpy(), labels)
+    assert accuracy > 0.85 > float(np.mean(glob.predict(X_test.numpy()) == truth)) + 0.2
+    proba = jitl.predict_proba(X_test)
+    assert proba.shape == (150, 2)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    assert np.array_equal(jitl.classes_[proba.argmax(1)], jitl.predict(X_test))
+    regressor = JITLEstimator(trained_som).fit(X, _piecewise(600, 0)[1])
+    assert regressor.task_ == "regression" and isinstance(regressor.estimator_, Ridge)
+
+
+def test_auto_task_float_targets_are_regression(trained_som):
+    X, _ = _piecewise(600, 0)
+    integral = np.round(np.abs(X[:, 0].numpy()) * 10)  # float but integral, like diabetes
+    assert JITLEstimator(trained_som).fit(X, integral).task_ == "regression"
+    assert JITLEstimator(trained_som).fit(X, integral.astype(int)).task_ == "classification"
+    forced = JITLEstimator(trained_som, task="regression").fit(X, integral.astype(int))
+    assert forced.task_ == "regression"
+
+
+def test_multi_output_regression_keeps_its_shape(trained_som):
+    X, y = _piecewise(600, 0)
+    both = torch.stack((y, -2 * y), 1)
+    jitl = JITLEstimator(trained_som, LinearRegression(), min_buffer_threshold=30).fit(X, both)
+    pred = jitl.predict(X[:10])
+    assert pred.shape == (10, 2)
+    np.testing.assert_allclose(pred[:, 1], -2 * pred[:, 0], rtol=1e-6, atol=1e-6)
+
+
+def test_predictions_match_a_hand_fitted_model_on_the_buffer(trained_som):
+    X, y = _piecewise(600, 0)
+    bmus = trained_som.build_map("bmus_data", data=X, return_indices=True)
+    jitl = JITLEstimator(trained_som, LinearRegression(), min_buffer_threshold=40).fit(X, y)
+    for query in X[:5]:
+        rows, outs = trained_som.collect_samples(query, X, y, bmus, min_buffer_threshold=40)
+        by_hand = LinearRegression().fit(rows.double().numpy(), outs.double().numpy().ravel())
+        np.testing.assert_allclose(jitl.predict(query.reshape(1, -1)),
+                                   by_hand.predict(query.double().numpy().reshape(1, -1)),
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_single_class_buffer_and_empty_buffer(make_tiny_som):
+    som = make_tiny_som
+    X = torch.tensor([[0.0], [0.1], [10.0], [10.1]])
+    labels = np.array([3, 3, 7, 7])
+    jitl = JITLEstimator(som, retrieval_mode="bmu_only").fit(X, labels)
+    assert jitl.predict([[0.05], [10.05]]).tolist() == [3, 7]
+    assert jitl.n_local_models_ == 0  # single-class buffers need no model
+    # neuron (0, 1) (value 5) won no training sample: empty buffer -> most frequent class
+    assert jitl.predict([[5.0]]).tolist() == [3]
+    reg = JITLEstimator(som, retrieval_mode="bmu_only").fit(X, np.array([1.0, 2.0, 3.0, 6.0]))
+    assert reg.predict([[5.0]]).tolist() == [3.0]  # the training mean
+
+
+@pytest.fixture()
+def make_tiny_som() -> SOM:
+    som = SOM(1, 3, 1, device="cpu", search_backend="torch")
+    som.weights.data[...] = torch.tensor([0.0, 5.0, 10.0]).reshape(1, 3, 1)
+    return som
+
+
+def test_sklearn_conventions(trained_som):
+    jitl = JITLEstimator(trained_som, Ridge(alpha=2.0), min_buffer_threshold=10)
+    params = jitl.get_params(deep=False)
+    assert params == {"som": trained_som, "estimator": jitl.estimator,
+                      "min_buffer_threshold": 10, "retrieval_mode": "bmu_neighborhood_knn",
+                      "task": "auto"}
+    assert jitl.get_params()["estimator__alpha"] == 2.0
+    jitl.set_params(estimator__alpha=3.0, min_buffer_threshold=20)
+    assert jitl.estimator.alpha == 3.0 and jitl.min_buffer_threshold == 20
+    twin = clone(jitl)
+    assert twin.som is trained_som and twin.estimator is not jitl.estimator
+    assert twin.estimator.alpha == 3.0
+    X, y = _piecewise(100, 2)
+    assert jitl.fit(X, y) is jitl
+    assert jitl.n_features_in_ == 2
+
+
+def test_errors(trained_som):
+    X, y = _piecewise(50, 3)
+    with pytest.raises(NotFittedError, match="call fit first"):
+        JITLEstimator(trained_som).predict(X)
+    with pytest.raises(ValueError, match="y has 10 entries but X has 50"):
+        JITLEstimator(trained_som).fit(X, y[:10])
+    with pytest.raises(ValueError, match="X must have 2 features"):
+        JITLEstimator(trained_som).fit(torch.zeros(5, 3), torch.zeros(5))
+    with pytest.raises(ValueError, match="retrieval_mode='near'"):
+        JITLEstimator(trained_som, retrieval_mode="near").fit(X, y)
+    with pytest.raises(ValueError, match="task='cluster'"):
+        JITLEstimator(trained_som, task="cluster").fit(X, y)
+    with pytest.raises(TypeError, match="som must be a trained torchsom SOM"):
+        JITLEstimator(object()).fit(X, y)
+    with pytest.raises(AttributeError, match="only available for classification"):
+        JITLEstimator(trained_som).fit(X, y).predict_proba(X)
