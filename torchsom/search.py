@@ -106,6 +106,43 @@ class TorchBruteForceSearch(BMUSearchStrategy):
         _check_k(k, codebook.shape[0])
         return topk_bmus(data, codebook, self._cross, k=k)
 
+    def __getstate__(self) -> dict[str, Any]:
+        return _portable(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(_restored(state))
+
+
+def _portable(state: dict[str, Any]) -> dict[str, Any]:
+    """Copy of a strategy's state with registry functions replaced by their names.
+
+    Registry distances are generated closures that pickle cannot find by name.
+    """
+    out = dict(state)
+    fn = out.get("distance_fn")
+    names = [name for name, entry in DISTANCE_FUNCTIONS.items() if entry is fn]
+    if names:
+        out["distance_fn"] = _RegistryName(names[0])
+        if "_cross" in out:
+            out["_cross"] = None
+    return out
+
+
+def _restored(state: dict[str, Any]) -> dict[str, Any]:
+    out = dict(state)
+    if isinstance(out.get("distance_fn"), _RegistryName):
+        out["distance_fn"] = DISTANCE_FUNCTIONS[out["distance_fn"].name]
+        if "_cross" in out:
+            out["_cross"] = cross_distance_for(out["distance_fn"])
+    return out
+
+
+class _RegistryName:
+    """Placeholder for a registry distance function inside a pickled strategy."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
 
 def _check_k(k: int, n_neurons: int) -> None:
     check_int("k", k, 1)
@@ -251,12 +288,12 @@ class FAISSSearch(BMUSearchStrategy):
         return dist.to(device=data.device, dtype=data.dtype), indices
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()  # the index is rebuilt on the first search after loading
+        state = _portable(self.__dict__)  # the index is rebuilt on the first search
         state.update(_faiss=None, _index=None, _indexed=None, _quantizer=None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        self.__dict__.update(_restored(state))
         self._faiss = _load_faiss()
 
 

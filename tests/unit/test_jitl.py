@@ -147,3 +147,16 @@ def test_errors(trained_som):
         JITLEstimator(object()).fit(X, y)
     with pytest.raises(AttributeError, match="only available for classification"):
         JITLEstimator(trained_som).fit(X, y).predict_proba(X)
+
+
+def test_refit_switches_task_and_probabilities_cover_empty_buffers(make_tiny_som):
+    X = torch.tensor([[0.0], [0.1], [0.2], [10.0]])
+    jitl = JITLEstimator(make_tiny_som, retrieval_mode="bmu_only").fit(X, [1, 2, 2, 0])
+    proba = jitl.predict_proba([[0.05], [5.0]])
+    assert proba[1].tolist() == [0.0, 0.0, 1.0]  # empty buffer: the most frequent class
+    assert proba[0, 0] == 0.0 and proba[0, 1:].sum() == pytest.approx(1.0)
+    assert jitl.score(X, [1, 2, 2, 0]) >= 0.5
+    with pytest.raises(ValueError, match="shape \\(n_samples,\\) for classification"):
+        JITLEstimator(make_tiny_som).fit(X, np.zeros((4, 2), dtype=int))
+    jitl.fit(X, [0.5, 1.0, 1.5, 2.0])
+    assert jitl.task_ == "regression" and not hasattr(jitl, "classes_")

@@ -220,3 +220,21 @@ def test_maps_built_with_faiss_match_torch(faiss_module):
         torch.testing.assert_close(fast.build_map(map_type, data=data, target=target),
                                    exact.build_map(map_type, data=data, target=target),
                                    equal_nan=True)
+
+
+def test_faiss_strategy_pickles_without_its_index(faiss_module):
+    data, weights = _random((30, 3), 16), _random((4, 4, 3), 17)
+    fast = search_module.FAISSSearch(DISTANCE_FUNCTIONS["euclidean"], "euclidean")
+    expected = fast.search(data, weights)
+    clone = pickle.loads(pickle.dumps(fast))
+    assert clone._index is None
+    got = clone.search(data, weights)
+    assert torch.equal(got[1], expected[1])
+
+
+def test_torch_strategy_pickles():
+    data, weights = _random((30, 3), 18), _random((4, 4, 3), 19)
+    exact = TorchBruteForceSearch(DISTANCE_FUNCTIONS["cosine"])
+    clone = pickle.loads(pickle.dumps(exact))
+    assert clone.distance_fn is DISTANCE_FUNCTIONS["cosine"]
+    assert torch.equal(clone.search(data, weights)[1], exact.search(data, weights)[1])

@@ -168,10 +168,8 @@ def distance_map(
     valid = table >= 0
     safe = table.clamp_min(0)
     step = _rows_per_chunk(k * features if pairwise is not None else n)
-    for start in range(0, n, step):
+    for start in range(0, n if k else 0, step):
         rows = slice(start, start + step)
-        if k == 0:
-            break
         if pairwise is not None:
             block = codebook[rows]
             left = block.unsqueeze(1).expand(-1, k, -1).reshape(-1, features)
