@@ -26,7 +26,12 @@ from torchsom.functional.initialization import pca_init, random_init, unit_rando
 from torchsom.functional.metrics import non_adjacent
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
 from torchsom.functional.smoothing import GridIndex, GridKernel
-from torchsom.functional.training import batch_epoch, minibatch_epoch, minibatch_update
+from torchsom.functional.training import (
+    SCRIPTED_LOOP_MIN_UPDATES,
+    batch_epoch,
+    minibatch_epoch,
+    minibatch_update,
+)
 from torchsom.search import create_search_strategy
 from torchsom.topology.coordinates import (
     adjacency_threshold,
@@ -172,7 +177,7 @@ class SOM(BaseSOM):
         self._build_neighbor_offsets()
         self._search_strategy = create_search_strategy(
             search_backend, self.distance_fn, self.distance_fn_name, self.x * self.y,
-            device=self.device,
+            device=self.device, num_features=self.num_features,
         )
         self.search_backend_ = getattr(self._search_strategy, "name", "torch")
         self.quantization_errors_: list[float] = []
@@ -241,7 +246,7 @@ class SOM(BaseSOM):
         self._cross_distance = cross_distance_for(self.distance_fn)
         self._search_strategy = create_search_strategy(
             self.search_backend, self.distance_fn, self.distance_fn_name, self.x * self.y,
-            device=self.device,
+            device=self.device, num_features=self.num_features,
         )
         self._search_strategy.rebuild_index(self.weights)
 
@@ -397,6 +402,8 @@ class SOM(BaseSOM):
         threshold = adjacency_threshold(self.topology)
         single = self.x * self.y == 1
         q_values, t_values = [], []
+        # compiling the scripted loop pays off only over many small updates
+        long_run = self.epochs * -(-n // self.batch_size) >= SCRIPTED_LOOP_MIN_UPDATES
         bar = tqdm(range(self.epochs), desc="Training SOM", unit="epoch", disable=not verbose,
                    leave=True)
         for epoch in bar:
@@ -410,7 +417,7 @@ class SOM(BaseSOM):
                     order = torch.randperm(n, generator=self._generator).to(samples.device)
                     dist, best = minibatch_epoch(
                         codebook, samples[order], self.batch_size, lr, kernel,
-                        self._cross_distance,
+                        self._cross_distance, allow_script=long_run,
                     )
             q_values.append(dist.mean())
             if single:
