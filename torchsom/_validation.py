@@ -187,9 +187,14 @@ def _check_finite(tensor: torch.Tensor, name: str) -> None:
 
 
 def as_target(
-    target: Any, *, n_samples: int, name: str = "target", device: torch.device | str = "cpu"
+    target: Any,
+    *,
+    n_samples: int,
+    name: str = "target",
+    device: torch.device | str = "cpu",
+    data_name: str = "data",
 ) -> torch.Tensor:
-    """Check ``target`` against ``n_samples`` and return it as a tensor.
+    """Check ``target`` against ``n_samples`` rows of ``data_name`` and return a tensor.
 
     Integer targets keep an integer dtype; floating targets become float32.
 
@@ -208,7 +213,8 @@ def as_target(
         )
     if tensor.shape[0] != n_samples:
         raise ValueError(
-            f"{name} has {tensor.shape[0]} entries but data has {n_samples} samples; "
+            f"{name} has {tensor.shape[0]} entr{'y' if tensor.shape[0] == 1 else 'ies'} but "
+            f"{data_name} has {n_samples} sample{'' if n_samples == 1 else 's'}; "
             "they must match."
         )
     if tensor.is_floating_point():

@@ -749,7 +749,8 @@ def _history(som: Any, historical_samples: Any, historical_outputs: Any) -> tupl
 ]:
     samples = som._check_data(historical_samples, "historical_samples")
     outputs = as_target(historical_outputs, n_samples=samples.shape[0],
-                        name="historical_outputs", device=samples.device)
+                        name="historical_outputs", device=samples.device,
+                        data_name="historical_samples")
     return samples, (outputs.reshape(-1, 1) if outputs.dim() == 1 else outputs)
 
 

@@ -221,3 +221,14 @@ def test_collect_samples_validates_its_arguments(ramp_som):
         som.collect_samples([4.0], HISTORY, OUTPUTS, RECT_MAP, min_buffer_threshold=-1)
     with pytest.raises(ValueError, match="query_samples must have 1 features"):
         som.collect_samples_batch([[4.0, 1.0]], HISTORY, OUTPUTS, RECT_MAP)
+
+
+def test_output_length_mismatch_names_both_arguments() -> None:
+    from torchsom import SOM
+
+    som = SOM(x=3, y=3, num_features=2, device="cpu")
+    data = torch.randn(40, 2)
+    bmus = som.build_map("bmus_data", data=data, return_indices=True)
+    with pytest.raises(ValueError, match="historical_outputs has 1 entry but "
+                       "historical_samples has 40 samples"):
+        som.collect_samples(data[0], data, torch.zeros(1), bmus)
