@@ -463,6 +463,11 @@ def build_score_map(
     if total_samples is None:
         total_samples = _length(data) if data is not None else n_assigned
     total_samples = check_int("total_samples", total_samples, 1)
+    if total_samples < n_assigned:
+        raise ValueError(
+            f"total_samples must be at least the number of mapped samples ({n_assigned}); "
+            f"got {total_samples}, which would make the scores negative."
+        )
     return _to_grid(som, F.score_map(values, neurons, _n_neurons(som), total_samples))
 
 

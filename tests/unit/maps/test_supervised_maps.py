@@ -94,9 +94,18 @@ def test_score_map_exact_values(grid2):
 
 
 def test_score_map_total_samples_and_floor(grid2):
-    out = grid2.build_map("score", target=TARGET, bmus_data_map=ASSIGN, total_samples=3)
-    # ln(3/3) = 0 is floored at 1e-8
-    _close(out, [[1e-8, 1e-8], [math.sqrt(25.0) * math.log(1.5), NAN]])
+    out = grid2.build_map("score", target=TARGET, bmus_data_map=ASSIGN, total_samples=12)
+    _close(out, [[1.0 / math.sqrt(3) * math.log(4), 1e-8],
+                 [math.sqrt(25.0) * math.log(6), NAN]])
+    # one neuron holding every sample: ln(n / n) = 0 is floored at 1e-8
+    whole = grid2.build_map("score", target=TARGET, bmus_data_map={(0, 0): list(range(6))})
+    assert float(whole[0, 0]) == pytest.approx(1e-8)
+
+
+def test_score_map_rejects_total_below_mapped_count(grid2):
+    with pytest.raises(ValueError, match=r"total_samples must be at least the number of "
+                       r"mapped samples \(6\); got 3"):
+        grid2.build_map("score", target=TARGET, bmus_data_map=ASSIGN, total_samples=3)
 
 
 def test_score_map_total_samples_defaults_to_len_data(corners_som, corners_data):
