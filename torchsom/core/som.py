@@ -402,6 +402,7 @@ class SOM(BaseSOM):
         threshold = adjacency_threshold(self.topology)
         single = self.x * self.y == 1
         q_values, t_values = [], []
+        sample_sq = torch.linalg.vecdot(samples, samples) if self.algorithm == "batch" else None
         # compiling the scripted loop pays off only over many small updates
         long_run = self.epochs * -(-n // self.batch_size) >= SCRIPTED_LOOP_MIN_UPDATES
         bar = tqdm(range(self.epochs), desc="Training SOM", unit="epoch", disable=not verbose,
@@ -412,7 +413,8 @@ class SOM(BaseSOM):
             kernel = GridKernel(grid, self.neighborhood_fn, max(sigma, 1e-12), codebook.dtype)
             with torch.no_grad():
                 if self.algorithm == "batch":
-                    dist, best = batch_epoch(codebook, samples, lr, kernel, self._cross_distance)
+                    dist, best = batch_epoch(codebook, samples, lr, kernel, self._cross_distance,
+                                             data_sq_norms=sample_sq)
                 else:
                     order = torch.randperm(n, generator=self._generator).to(samples.device)
                     dist, best = minibatch_epoch(

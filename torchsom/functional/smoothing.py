@@ -98,6 +98,7 @@ class GridKernel:
         self.fn = elementwise(kernel)
         self.separable = is_separable(kernel)
         self._row_rows = self._key_rows = None
+        self._tables_allowed = False
         n = grid.x * grid.y
         if self.separable:
             periods = grid.periods
@@ -107,22 +108,24 @@ class GridKernel:
             self.key_table = grid.axis_table(
                 grid.n_keys, grid.key_step, periods[1] if periods else None, self.sigma, dtype
             )
-            if not grid.hex and n * (grid.x + grid.y) <= _TABLE_LIMIT:
-                self._row_rows = self.row_table[grid.row_of]  # (n, x)
-                self._key_rows = self.key_table[grid.key_of]  # (n, y)
+            self._tables_allowed = not grid.hex and n * (grid.x + grid.y) <= _TABLE_LIMIT
 
     @property
     def axis_rows(self) -> tuple[torch.Tensor, torch.Tensor] | None:
         """Per-neuron gaussian axis factors ``(n, x)`` and ``(n, y)`` when they are kept
         (small rectangular grids), else None."""
         if self._row_rows is None:
-            return None
+            if not self._tables_allowed:
+                return None
+            self._row_rows = self.row_table[self.grid.row_of]  # (n, x)
+            self._key_rows = self.key_table[self.grid.key_of]  # (n, y)
         return self._row_rows, self._key_rows
 
     def rows(self, bmu: torch.Tensor) -> torch.Tensor:
         """Neighbourhood weights of each BMU to every neuron, shape (b, n_neurons)."""
-        if self._row_rows is not None:  # fast path: small rectangular gaussian
-            return (self._row_rows[bmu].unsqueeze(2) * self._key_rows[bmu].unsqueeze(1)).view(
+        tables = self.axis_rows
+        if tables is not None:  # fast path: small rectangular gaussian
+            return (tables[0][bmu].unsqueeze(2) * tables[1][bmu].unsqueeze(1)).view(
                 bmu.shape[0], -1
             )
         grid = self.grid

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import torch
 
 from torchsom.functional._scripted import scripted_minibatch_epoch
-from torchsom.functional.bmu import topk_bmus
+from torchsom.functional.bmu import smallest, topk_bmus
 from torchsom.functional.distances import euclidean_cross
 from torchsom.functional.smoothing import GridKernel
 
@@ -123,7 +123,7 @@ def minibatch_epoch(
             scores = torch.addmm(sq_norms, batch, codebook_t, alpha=-2.0)
         else:
             scores = cross_distance(batch, codebook_t.t())
-        found, idx = scores.topk(two, dim=1, largest=False)
+        found, idx = smallest(scores, two)
         values.append(found)
         indices.append(idx)
         sums, mass = torch.mm(batch_aug_t, kernel.rows(idx.select(1, 0))).split([features, 1])
@@ -147,6 +147,7 @@ def batch_epoch(
     kernel: GridKernel,
     cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     chunk_size: int | None = None,
+    data_sq_norms: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run one epoch of the batch rule in place.
 
@@ -164,6 +165,8 @@ def batch_epoch(
         ``(b, F) × (n, F) → (b, n)`` distance.
     chunk_size : int, optional
         Samples per search chunk.
+    data_sq_norms : torch.Tensor, optional
+        Shape (n_samples,): ``‖x‖²`` per sample, computed once per fit by the caller.
 
     Returns
     -------
@@ -174,7 +177,7 @@ def batch_epoch(
     """
     n_neurons, features = weights.shape
     dist, idx = topk_bmus(data, weights, cross_distance, k=min(2, n_neurons),
-                          chunk_size=chunk_size)
+                          chunk_size=chunk_size, data_sq_norms=data_sq_norms, exact=False)
     stats = weights.new_zeros(n_neurons, features + 1)
     stats[:, :features].index_add_(0, idx[:, 0], data)
     stats[:, features] = torch.bincount(idx[:, 0], minlength=n_neurons).to(weights.dtype)

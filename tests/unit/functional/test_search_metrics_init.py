@@ -43,7 +43,9 @@ def test_topk_chunked_equals_unchunked_for_every_metric() -> None:
 
 
 def test_chunk_size_follows_the_memory_budget() -> None:
-    assert chunk_size_for(1000, budget_bytes=8_000_000) == 1000
+    assert chunk_size_for(1000, budget_bytes=8_000_000) == 524  # ~2 MiB of scores
+    assert chunk_size_for(100, budget_bytes=8_000_000) == 4096
+    assert chunk_size_for(10**6) == 8  # the memory budget wins
     assert chunk_size_for(10**9) == 1
 
 
