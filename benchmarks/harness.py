@@ -245,6 +245,19 @@ def probe(pythons, mode: str, threads: int, args) -> dict[str, Any] | None:
     return res
 
 
+def repo_state() -> dict[str, Any]:
+    """Commit of the repository and whether the engine (torchsom/) has local changes."""
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(["git", *cmd], cwd=str(REPO), capture_output=True,
+                                  text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "engine_dirty": bool(git("status", "--porcelain", "--", "torchsom"))}
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or "?"
     try:
@@ -357,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m benchmarks.harness " + " ".join(shlex.quote(a) for a in
                                                              (argv or sys.argv[1:])),
         "machine": machine(),
+        "repo": repo_state(),
         "packages": {b: frozen(args.bench_dir, b) for b in backends},
         "options": {"smoke": args.smoke, "only": args.only, "variants": args.variants,
                     "threads": args.thread_list, "repeats": args.repeats,
@@ -411,10 +425,13 @@ def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
                                 vorder.get(e["variant"], len(vorder)), e["threads"]))
     packages = {**old.get("packages", {}), **new["packages"]}
     history = old.get("merged_from", []) + [{
-        "created": old.get("created"), "command": old.get("command"),
+        "created": old.get("created"), "command": old.get("command"), "repo": old.get("repo"),
         "noise": old.get("noise"), "bmu": old.get("bmu"), "kept_entries": len(kept)}]
+    threads = {p["threads"] for p in new.get("bmu", [])}
+    bmu = new.get("bmu", []) + [p for p in old.get("bmu", []) if p["threads"] not in threads]
+    bmu.sort(key=lambda p: p["threads"])
     return {**new, "configs": configs, "results": results, "packages": packages,
-            "merged_from": history}
+            "bmu": bmu, "merged_from": history}
 
 
 def profile(pythons, args) -> None:

@@ -21,8 +21,18 @@ PROFILES = REPO / "benchmarks" / "results" / "profiles" / "summary.json"
 # ---------------------------------------------------------------------------- lookups
 
 
+def bmu_probes(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """BMU probes of this run, plus those of merged earlier runs for other thread counts."""
+    probes = list(doc.get("bmu", []))
+    for old in reversed(doc.get("merged_from", [])):
+        seen = {p["threads"] for p in probes}
+        probes += [p for p in (old.get("bmu") or []) if p["threads"] not in seen]
+    return sorted(probes, key=lambda p: p["threads"])
+
+
 class Results:
     def __init__(self, doc: dict[str, Any]):
+        doc = {**doc, "bmu": bmu_probes(doc)}
         self.doc = doc
         self.by_key = {(e["config"], e["variant"], int(e["threads"])): e for e in doc["results"]}
         self.configs = {c["id"]: c for c in doc["configs"]}
@@ -303,6 +313,13 @@ def profile_lines() -> list[str]:
     return out
 
 
+def _repo(state: dict[str, Any] | None) -> str:
+    if not state:
+        return "not recorded"
+    return f"`{state.get('commit')}`" + (" + local engine changes" if state.get("engine_dirty")
+                                         else "")
+
+
 def markdown(res: Results, figure_ok: bool) -> str:
     doc = res.doc
     m = doc["machine"]
@@ -315,6 +332,9 @@ def markdown(res: Results, figure_ok: bool) -> str:
         f"- Date (UTC): {doc['created']}",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, "
         f"{m['platform']}, Python {m['python']}",
+        f"- Repository at the run: {_repo(doc.get('repo'))}" + "".join(
+            f"; earlier merged run ({old.get('created')}): {_repo(old.get('repo'))}"
+            for old in doc.get("merged_from", [])),
         f"- Harness options: threads {doc['options']['threads']}, repeats "
         f"{doc['options'].get('repeats') or 'per config (3)'}, device "
         f"{doc['options']['device']}, timeout {doc['options']['timeout_s']:.0f} s, "

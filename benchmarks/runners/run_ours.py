@@ -59,7 +59,24 @@ def versions(lib):
 
     torch = _torch()
     return {"torchsom": getattr(lib, "__version__", "?"), "torch": torch.__version__,
-            "numpy": numpy.__version__, "torchsom_path": os.path.dirname(lib.__file__)}
+            "numpy": numpy.__version__, "engine_hash": engine_hash(lib)}
+
+
+def engine_hash(lib):
+    """Short hash of the package's .py sources: which engine state was measured."""
+    import hashlib
+
+    root = os.path.dirname(lib.__file__)
+    digest = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                digest.update(os.path.relpath(path, root).encode())
+                with open(path, "rb") as fh:
+                    digest.update(fh.read())
+    return digest.hexdigest()[:12]
 
 
 def threads_seen(lib):
