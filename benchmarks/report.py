@@ -203,7 +203,11 @@ def figure(res: Results, path: Path = FIGURE) -> bool:
         ax.set_title(f"{t} thread{'s' if t > 1 else ''}")
         ax.grid(True, which="major", alpha=0.3)
     axes[0][0].set_ylabel("median fit time (s)")
-    axes[0][-1].legend(fontsize=7, loc="upper left")
+    handles = {}
+    for ax in axes[0]:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    axes[0][0].legend(handles.values(), handles.keys(), fontsize=7, loc="upper left")
     fig.suptitle("SOM fit time against problem size (25×15 grid, tutorial, 90×70, 10⁶×50)",
                  fontsize=10)
     fig.tight_layout()
@@ -384,8 +388,8 @@ def markdown(res: Results, figure_ok: bool) -> str:
     mem = memory_table(res)
     if mem:
         lines += ["", "## Memory scaling (1000×10, 1 epoch)", "",
-                  "Peak RSS above the RSS after import (MB) / median fit time. Peak RSS is "
-                  "`getrusage` over the whole run (init included).", ""]
+                  "Peak RSS above the RSS after import (MB) / median fit time, 1 thread. Peak "
+                  "RSS covers import, data, init and fit (VmHWM).", ""]
         lines += mem
     skipped = sorted({(e["variant"], e["reason"]) for e in doc["results"]
                       if e["status"] != "ok"})
@@ -422,9 +426,18 @@ def markdown(res: Results, figure_ok: bool) -> str:
               "- Threads: `OMP_NUM_THREADS`, `MKL_NUM_THREADS`, `OPENBLAS_NUM_THREADS` and "
               "`torch.set_num_threads(k)`. MiniSom runs at 1 thread only: its training loops "
               "over single samples and uses no multi-threaded kernel.",
-              "- RSS: VmRSS right after the import; peak = `getrusage(RUSAGE_SELF).ru_maxrss` "
-              "of the run. The driver also watches RSS and kills a run past the memory cap "
-              "(recorded as OOM), and past the timeout.",
+              "- Each (configuration, variant, threads) entry is one process: import and data "
+              "once, then 3 runs of init + fit (a fresh map each). A run whose fit exceeds "
+              f"{doc['options'].get('slow_threshold_s', 30):.0f} s is not repeated (the "
+              "'runs' column).",
+              "- RSS: VmRSS right after the import; a run's peak = the largest VmHWM of "
+              "import + data, its init and its fit (VmHWM is reset between them through "
+              "`/proc/self/clear_refs`). `ru_maxrss` is not used: Linux carries the parent's "
+              "RSS into it across fork + exec. The driver also watches RSS and kills a run "
+              "past the memory cap (recorded as OOM), and past the timeout.",
+              "- Load: the machine is shared; the 1-minute load average around each entry is "
+              "recorded. 2-thread runs suffer most when other work runs (a parallel region "
+              "waits for its descheduled thread).",
               "- QE and TE come from the final weights through one implementation "
               "(`benchmarks/quality.py`): mean euclidean distance to the BMU; share of samples "
               "whose two best units are not among the 8 grid neighbours.",
