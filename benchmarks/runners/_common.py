@@ -168,3 +168,27 @@ def main(impl: Any) -> int:
 
 def set_torch_threads(torch: Any, job: dict) -> None:
     torch.set_num_threads(int(job["threads"]))
+
+
+# --------------------------------------------------------------------- torch-based runners
+def import_torchsom(job: dict) -> Any:
+    """Import torch with the job's thread count, then the ``torchsom`` of this venv."""
+    import torch
+
+    set_torch_threads(torch, job)
+    import torchsom
+
+    return torchsom
+
+
+def torch_module() -> Any:
+    """The torch module (imported lazily: only torch-based venvs have it)."""
+    import torch
+
+    return torch
+
+
+def load_torch_data(lib: Any, job: dict, array: Any) -> Any:
+    """The benchmark data as a tensor on the job's device."""
+    return torch_module().from_numpy(array).to(job.get("device", "cpu"))
+

@@ -9,24 +9,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common  # noqa: E402
 
-
-def import_lib(job):
-    import torch
-
-    _common.set_torch_threads(torch, job)
-    import torchsom
-
-    return torchsom
-
-
-def _torch():
-    import torch
-
-    return torch
-
-
-def load_data(lib, job, array):
-    return _torch().from_numpy(array).to(job.get("device", "cpu"))
+import_lib = _common.import_torchsom
+load_data = _common.load_torch_data
+_torch = _common.torch_module
 
 
 def build(lib, job, data):
