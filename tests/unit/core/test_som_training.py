@@ -232,3 +232,25 @@ def test_large_map_trains_without_quadratic_memory() -> None:
                          timeout=600, check=True)
     grown_mb = int(out.stdout.strip().splitlines()[-1])
     assert grown_mb < 1024, f"peak RSS grew by {grown_mb} MB"
+
+
+def test_small_minibatches_run_on_one_thread_and_restore_the_count() -> None:
+    seen = []
+
+    def record(v: float, t: int, T: int) -> float:
+        seen.append(torch.get_num_threads())
+        return v
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        som = _som(epochs=2, lr_decay_function=record)
+        som.fit(torch.randn(30, 3), verbose=False)
+        assert seen == [1, 1]
+        assert torch.get_num_threads() == 2
+        seen.clear()
+        batch = _som(epochs=2, lr_decay_function=record, algorithm="batch")
+        batch.fit(torch.randn(30, 3), verbose=False)
+        assert seen == [2, 2]
+    finally:
+        torch.set_num_threads(previous)
