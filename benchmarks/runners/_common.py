@@ -192,3 +192,19 @@ def load_torch_data(lib: Any, job: dict, array: Any) -> Any:
     """The benchmark data as a tensor on the job's device."""
     return torch_module().from_numpy(array).to(job.get("device", "cpu"))
 
+
+def fit_torchsom(lib: Any, job: dict, som: Any, data: Any) -> Any:
+    """Train a torchsom map quietly."""
+    return som.fit(data, verbose=False)
+
+
+def sync_torch(lib: Any, job: dict) -> None:
+    """Wait for queued CUDA work so timings are complete."""
+    if str(job.get("device", "cpu")).startswith("cuda"):
+        torch_module().cuda.synchronize()
+
+
+def torchsom_weights(lib: Any, som: Any) -> Any:
+    """The trained codebook as a numpy array, shape (x, y, F)."""
+    return som.weights.detach().cpu().numpy()
+

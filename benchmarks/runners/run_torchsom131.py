@@ -28,17 +28,9 @@ def build(lib, job, data):
     return som
 
 
-def fit(lib, job, som, data):
-    return som.fit(data, verbose=False)
-
-
-def sync(lib, job):
-    if str(job.get("device", "cpu")).startswith("cuda"):
-        _torch().cuda.synchronize()
-
-
-def weights(lib, som):
-    return som.weights.detach().cpu().numpy()
+fit = _common.fit_torchsom
+sync = _common.sync_torch
+weights = _common.torchsom_weights
 
 
 def versions(lib):
