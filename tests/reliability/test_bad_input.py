@@ -334,7 +334,7 @@ def test_fit_rechecks_changed_settings(attribute: str, value: Any, pattern: str)
 def test_set_neighborhood_order_rejects_bad_values() -> None:
     som = _som()
     for value, pattern in [(0, r"neighborhood_order must be (an int )?>= 1, got 0"),
-                           (1.5, r"neighborhood_order must be an int >= 1; got 1.5")]:
+                           (1.5, r"neighborhood_order must be >= 1, got 1.5; expected an int")]:
         with pytest.raises(ValueError, match=pattern):
             som.set_neighborhood_order(value)
     som.set_neighborhood_order(2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
@@ -19,7 +20,7 @@ from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.parameters import INITIALIZATION_MODES, SOM_PARAMETERS, validate_parameters
-from torchsom.exceptions import TorchSOMWarning
+from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.bmu import topk_bmus
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
@@ -206,13 +207,13 @@ class SOM(BaseSOM):
 
     def set_neighborhood_order(self, neighborhood_order: int) -> None:
         """Change the neighbour rings used by maps and retrieval (weights untouched)."""
-        if isinstance(neighborhood_order, int) and not isinstance(neighborhood_order, bool):
-            if neighborhood_order < 1:
-                raise ValueError(
-                    f"neighborhood_order must be >= 1, got {neighborhood_order}."
-                )
-        check_int("neighborhood_order", neighborhood_order, 1)
-        self.neighborhood_order = int(neighborhood_order)
+        value = neighborhood_order
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            # keeps the 1.x wording "must be >= 1, got" inside the message
+            raise InvalidParameterError(
+                f"neighborhood_order must be >= 1, got {value!r}; expected an int >= 1."
+            )
+        self.neighborhood_order = int(value)
         self._build_neighbor_offsets()
 
     def _apply(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> SOM:
@@ -486,8 +487,6 @@ class SOM(BaseSOM):
         """
         samples = self._check_data(data)
         if self.x * self.y == 1:
-            import warnings
-
             warnings.warn("The topographic error is not defined for a 1-by-1 map.",
                           TorchSOMWarning, stacklevel=2)
             return float("nan")

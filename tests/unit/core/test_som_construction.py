@@ -172,7 +172,7 @@ def test_set_neighborhood_order() -> None:
     assert som.neighborhood_order == 2 and len(som._neighbor_offsets) == 24
     with pytest.raises(ValueError, match="neighborhood_order must be >= 1, got 0"):
         som.set_neighborhood_order(0)
-    with pytest.raises(ValueError, match="neighborhood_order must be an int"):
+    with pytest.raises(ValueError, match=r"got 1.5; expected an int >= 1"):
         som.set_neighborhood_order(1.5)
 
 
