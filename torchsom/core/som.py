@@ -23,17 +23,17 @@ from torchsom.core.parameters import INITIALIZATION_MODES, SOM_PARAMETERS, valid
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.bmu import topk_bmus
 from torchsom.functional.decay import DECAY_FUNCTIONS
-from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
+from torchsom.functional.distances import (
+    DISTANCE_FUNCTIONS,
+    cross_distance_for,
+    euclidean_cross,
+)
+from torchsom.functional.host_loop import HostMinibatchLoop, blas_threads
 from torchsom.functional.initialization import pca_init, random_init, unit_random_codebook
-from torchsom.functional.metrics import non_adjacent
+from torchsom.functional.metrics import EpochErrors, non_adjacent
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
 from torchsom.functional.smoothing import GridIndex, GridKernel
-from torchsom.functional.training import (
-    SCRIPTED_LOOP_MIN_UPDATES,
-    batch_epoch,
-    minibatch_epoch,
-    minibatch_update,
-)
+from torchsom.functional.training import batch_epoch, minibatch_epoch, minibatch_update
 from torchsom.search import create_search_strategy
 from torchsom.topology.coordinates import (
     adjacency_threshold,
@@ -387,7 +387,7 @@ class SOM(BaseSOM):
                          and self.batch_size * self.x * self.y * (self.num_features + 1)
                          <= SMALL_BATCH_WORK)
         try:
-            with _single_thread(small_batches):
+            with _single_thread(small_batches), blas_threads(torch.get_num_threads()):
                 q_list, t_list = self._train(samples, verbose)
         except BaseException:
             # roll back weights and generator: a retried fit equals an uninterrupted one
@@ -406,12 +406,9 @@ class SOM(BaseSOM):
         grid = self._grid_index()
         codebook = self.weights.detach().reshape(self.x * self.y, self.num_features)
         n = samples.shape[0]
-        threshold = adjacency_threshold(self.topology)
-        single = self.x * self.y == 1
-        q_values, t_values = [], []
+        errors = EpochErrors(self._positions, adjacency_threshold(self.topology), self._periods)
         sample_sq = torch.linalg.vecdot(samples, samples) if self.algorithm == "batch" else None
-        # compiling the scripted loop pays off only over many small updates
-        long_run = self.epochs * -(-n // self.batch_size) >= SCRIPTED_LOOP_MIN_UPDATES
+        host_loop = None
         bar = tqdm(range(self.epochs), desc="Training SOM", unit="epoch", disable=not verbose,
                    leave=True)
         for epoch in bar:
@@ -424,23 +421,21 @@ class SOM(BaseSOM):
                                              data_sq_norms=sample_sq)
                 else:
                     order = torch.randperm(n, generator=self._generator).to(samples.device)
-                    dist, best = minibatch_epoch(
-                        codebook, samples[order], self.batch_size, lr, kernel,
-                        self._cross_distance, allow_script=long_run,
-                    )
-            q_values.append(dist.mean())
-            if single:
-                t_values.append(torch.full((), float("nan"), device=samples.device))
-            else:
-                t_values.append(
-                    non_adjacent(best[:, 0], best[:, 1], self._positions, threshold,
-                                 self._periods).float().mean() * 100.0
-                )
+                    if host_loop is None and HostMinibatchLoop.applies(
+                            samples, kernel, self._cross_distance is euclidean_cross,
+                            self.x * self.y):
+                        host_loop = HostMinibatchLoop(grid, samples, self.batch_size)
+                    if host_loop is not None:
+                        dist, best = host_loop.epoch(codebook, order, lr, kernel)
+                    else:
+                        dist, best = minibatch_epoch(codebook, samples[order], self.batch_size,
+                                                     lr, kernel, self._cross_distance)
+            errors.add(dist, best)
             if verbose:
-                bar.set_postfix(QE=f"{float(q_values[-1]):.4f}", TE=f"{float(t_values[-1]):.2f}%",
+                quantization, topographic = errors.latest()
+                bar.set_postfix(QE=f"{quantization:.4f}", TE=f"{topographic:.2f}%",
                                 refresh=False)
-        q_list = torch.stack(q_values).tolist()
-        t_list = torch.stack(t_values).tolist()
+        q_list, t_list = errors.result()
         if not all(math.isfinite(v) for v in q_list) or not bool(torch.isfinite(codebook).all()):
             raise FloatingPointError(
                 "training produced non-finite weights; reduce learning_rate or rescale the "

@@ -62,15 +62,20 @@ class GridIndex:
         self.key_of = self.keys.reshape(-1).contiguous()
         self.row_step = HEX_ROW_HEIGHT if self.hex else 1.0
         self.key_step = 0.5 if self.hex else 1.0
+        self._axis_delta_sq: dict[tuple, torch.Tensor] = {}
 
     def axis_table(self, count: int, step: float, period: float | None, sigma: float,
                    dtype: torch.dtype) -> torch.Tensor:
         """Gaussian factor between every pair of positions on one axis, shape (count, count)."""
-        idx = torch.arange(count, device=self.positions.device, dtype=dtype)
-        delta = (idx.unsqueeze(1) - idx.unsqueeze(0)) * step
-        if period is not None:
-            delta = delta - period * torch.round(delta / period)
-        return torch.exp(delta * delta * (-0.5 / (sigma * sigma)))
+        key = (count, step, period, dtype)
+        delta_sq = self._axis_delta_sq.get(key)
+        if delta_sq is None:  # the squared axis offsets do not change between epochs
+            idx = torch.arange(count, device=self.positions.device, dtype=dtype)
+            delta = (idx.unsqueeze(1) - idx.unsqueeze(0)) * step
+            if period is not None:
+                delta = delta - period * torch.round(delta / period)
+            delta_sq = self._axis_delta_sq[key] = delta * delta
+        return torch.exp(delta_sq * (-0.5 / (sigma * sigma)))
 
 
 class GridKernel:

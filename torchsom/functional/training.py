@@ -22,16 +22,11 @@ from collections.abc import Callable
 
 import torch
 
-from torchsom.functional._scripted import scripted_minibatch_epoch
 from torchsom.functional.bmu import smallest, topk_bmus
 from torchsom.functional.distances import euclidean_cross
 from torchsom.functional.smoothing import GridKernel
 
-__all__ = ["minibatch_epoch", "batch_epoch", "minibatch_update", "SCRIPTED_LOOP_MIN_UPDATES"]
-
-#: a fit with fewer mini-batch updates than this runs the plain loop (the compiled one
-#: costs a few tens of milliseconds to build once per process)
-SCRIPTED_LOOP_MIN_UPDATES = 1000
+__all__ = ["minibatch_epoch", "batch_epoch", "minibatch_update"]
 
 
 def minibatch_update(
@@ -62,7 +57,6 @@ def minibatch_epoch(
     learning_rate: float,
     kernel: GridKernel,
     cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-    allow_script: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run one epoch of the mini-batch rule in place.
 
@@ -80,10 +74,6 @@ def minibatch_epoch(
         Neighbourhood of this epoch.
     cross_distance : callable
         ``(b, F) × (n, F) → (b, n)`` distance.
-    allow_script : bool
-        Use the compiled loop where it applies (euclidean, small rectangular gaussian
-        grid, CPU); the caller disables it for short runs that would not repay the
-        compilation.
 
     Returns
     -------
@@ -106,14 +96,6 @@ def minibatch_epoch(
     codebook_t = weights.t().contiguous()  # (F, n_neurons)
     augmented_t = torch.cat([shuffled, shuffled.new_ones(n, 1)], dim=1).t()
     sq_norms = torch.linalg.vecdot(codebook_t, codebook_t, dim=0) if euclid else None
-    if (allow_script and euclid and two == 2 and kernel.axis_rows is not None
-            and weights.device.type == "cpu"):
-        done = scripted_minibatch_epoch(codebook_t, shuffled, augmented_t, *kernel.axis_rows,
-                                        batch_size, learning_rate)
-        if done is not None:
-            weights.copy_(codebook_t.t())
-            sample_sq = torch.linalg.vecdot(shuffled, shuffled, dim=1)
-            return (done[0][:, 0] + sample_sq).clamp_(min=0.0).sqrt_(), done[1]
     values: list[torch.Tensor] = []
     indices: list[torch.Tensor] = []
     for batch, batch_aug_t in zip(

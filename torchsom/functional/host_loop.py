@@ -1,0 +1,207 @@
+"""The mini-batch rule on the CPU, run on numpy views of the tensors.
+
+With batches of a few samples an epoch is bound by the number of array operations per
+batch (about twenty), not by arithmetic. A numpy call on small arrays costs about 1 µs
+where a torch operator costs 3-5 µs to dispatch, so on the CPU the batch loop runs on
+numpy arrays that share memory with the torch tensors. It computes what
+``training.minibatch_epoch`` computes, up to float rounding, for the euclidean distance and
+separable neighbourhoods (the gaussian).
+
+Arithmetic tricks, each exact in binary floating point or a re-association:
+
+* the data is stored once per fit as ``A = [-2x | -2]`` (n, F + 1). The search scores
+  ``‖w‖² − 2 x·w`` are one product ``A[:, :F] @ Wᵀ`` plus ``‖w‖²``;
+* the neighbourhood rows ``H`` are built from the epoch's axis tables pre-scaled by
+  ``-lr / (2b)``, so one product ``Aᵀ H`` gives both ``(lr/b) Σ_k H[k] x_k`` and
+  ``(lr/b) Σ_k H[k]``;
+* the codebook is kept transposed (F, n_neurons) so both products run on contiguous
+  operands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+from torchsom.functional.smoothing import GridIndex, GridKernel
+
+__all__ = ["HostMinibatchLoop", "blas_threads"]
+
+# per-neuron axis tables ((x + K) × n_neurons entries) are kept below this size
+_TABLE_LIMIT = 4_000_000
+
+_CONTROLLER: list = []  # [threadpoolctl.ThreadpoolController or None], filled on first use
+
+
+@contextlib.contextmanager
+def blas_threads(count: int) -> Iterator[None]:
+    """Limit numpy's BLAS to ``count`` threads inside the block (restored after).
+
+    numpy's BLAS keeps its own thread pool, sized to the machine; the loop follows the
+    torch thread count instead, so ``torch.set_num_threads`` governs the whole fit.
+    Without ``threadpoolctl`` (a scikit-learn dependency) the block runs unchanged.
+    """
+    if not _CONTROLLER:
+        try:
+            import threadpoolctl
+
+            _CONTROLLER.append(threadpoolctl.ThreadpoolController())
+        except Exception:  # pragma: no cover - threadpoolctl missing or failing
+            _CONTROLLER.append(None)
+    controller = _CONTROLLER[0]
+    if controller is None:  # pragma: no cover
+        yield
+        return
+    with controller.limit(limits=count, user_api="blas"):
+        yield
+
+
+class HostMinibatchLoop:
+    """Mini-batch epochs of one fit on the CPU.
+
+    Parameters
+    ----------
+    grid : GridIndex
+        Grid bookkeeping of the map.
+    samples : torch.Tensor
+        Shape (n_samples, F), CPU, float32 or float64: the training data.
+    batch_size : int
+        Samples per update.
+    """
+
+    def __init__(self, grid: GridIndex, samples: torch.Tensor, batch_size: int) -> None:
+        data = samples.detach().numpy()
+        n, features = data.shape
+        n_neurons = grid.x * grid.y
+        dtype = data.dtype
+        self.grid = grid
+        self.batch_size = batch = min(batch_size, n)
+        self.features = features
+        self.row_of = grid.row_of.numpy()
+        self.key_of = grid.key_of.numpy()
+        # [-2x | -2] and ‖x‖², gathered into each epoch's order
+        self.scaled = np.empty((n, features + 1), dtype)
+        np.multiply(data, -2.0, out=self.scaled[:, :features])
+        self.scaled[:, features] = -2.0
+        self.sample_sq = np.einsum("nf,nf->n", data, data)
+        self.ordered = np.empty_like(self.scaled)
+        self.codebook_t = np.empty((features, n_neurons), dtype)
+        self.scores = np.empty((batch, n_neurons), dtype)
+        self.rows = np.empty((batch, n_neurons), dtype)
+        self.update = np.empty((features + 1, n_neurons), dtype)
+        self.keep = np.empty(n_neurons, dtype)
+        self.offsets = np.arange(batch) * n_neurons
+        self.per_neuron_tables = (grid.x + grid.n_keys) * n_neurons <= _TABLE_LIMIT
+
+    @staticmethod
+    def applies(samples: torch.Tensor, kernel: GridKernel, euclidean: bool,
+                n_neurons: int) -> bool:
+        """Whether this loop can run the fit (else the torch loop does).
+
+        Parameters
+        ----------
+        samples : torch.Tensor
+            The training data.
+        kernel : GridKernel
+            Any epoch's kernel (separability does not change between epochs).
+        euclidean : bool
+            Whether the map uses the euclidean distance.
+        n_neurons : int
+            Map size; the loop needs two units for the topographic error.
+        """
+        return (euclidean and kernel.separable and n_neurons >= 2
+                and samples.device.type == "cpu"
+                and samples.dtype in (torch.float32, torch.float64))
+
+    def epoch(
+        self, codebook: torch.Tensor, order: torch.Tensor, learning_rate: float,
+        kernel: GridKernel,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run one epoch of the mini-batch rule in place.
+
+        Parameters
+        ----------
+        codebook : torch.Tensor
+            Shape (n_neurons, F), CPU, updated in place.
+        order : torch.Tensor
+            Shape (n_samples,), int64: this epoch's sample order.
+        learning_rate : float
+            Learning rate of this epoch.
+        kernel : GridKernel
+            Neighbourhood of this epoch.
+
+        Returns
+        -------
+        bmu_distance : torch.Tensor
+            Shape (n_samples,), in epoch order: each sample's BMU distance at the time of
+            its search.
+        best_two : torch.Tensor
+            Shape (n_samples, 2), int64: each sample's two best units at that time.
+        """
+        batch = self.batch_size
+        index = order.numpy()
+        n = index.shape[0]
+        ordered = self.scaled.take(index, axis=0, out=self.ordered)
+        weights = codebook.detach().numpy()
+        codebook_t = self.codebook_t
+        codebook_t[...] = weights.T
+        scale = -float(learning_rate) / (2.0 * batch)
+        row_table = (kernel.row_table * scale).numpy()
+        key_table = kernel.key_table.numpy()
+        if self.per_neuron_tables:  # (x, n) and (K, n): one row gather per axis
+            row_table = row_table.take(self.row_of, axis=1)
+            key_table = key_table.take(self.key_of, axis=1)
+        found = np.empty(n, codebook_t.dtype)
+        best = np.empty(n, np.int64)
+        second = np.empty(n, np.int64)
+        with np.errstate(all="ignore"):  # divergence is reported by the caller's check
+            self._run(ordered, codebook_t, row_table, key_table, found, best, second)
+            weights[...] = codebook_t.T
+            found += self.sample_sq.take(index)
+            np.maximum(found, 0.0, out=found)
+            np.sqrt(found, out=found)
+        return torch.from_numpy(found), torch.from_numpy(np.stack((best, second), axis=1))
+
+    def _run(self, ordered: np.ndarray, codebook_t: np.ndarray, row_table: np.ndarray,
+             key_table: np.ndarray, found: np.ndarray, best: np.ndarray,
+             second: np.ndarray) -> None:
+        """The batch loop (kept free of attribute lookups: it runs per batch)."""
+        features, batch = self.features, self.batch_size
+        n = ordered.shape[0]
+        row_of, key_of, offsets = self.row_of, self.key_of, self.offsets
+        update, keep = self.update, self.keep
+        mass, sums = update[features], update[:features]
+        search = ordered[:, :features]
+        tables = self.per_neuron_tables
+        score_buffer, row_buffer = self.scores, self.rows
+        sq_norms = np.einsum("fn,fn->n", codebook_t, codebook_t)
+        matmul, multiply = np.matmul, np.multiply
+        for start in range(0, n, batch):
+            stop = min(start + batch, n)
+            size = stop - start
+            scores = score_buffer[:size]
+            matmul(search[start:stop], codebook_t, out=scores)
+            scores += sq_norms
+            bmu = scores.argmin(axis=1, out=best[start:stop])
+            flat = bmu + offsets[:size]
+            scores.take(flat, out=found[start:stop])
+            scores.put(flat, np.inf)
+            scores.argmin(axis=1, out=second[start:stop])
+            rows = row_buffer[:size]
+            if tables:
+                multiply(row_table.take(row_of.take(bmu), axis=0),
+                         key_table.take(key_of.take(bmu), axis=0), out=rows)
+            else:
+                multiply(row_table.take(row_of.take(bmu), axis=0).take(row_of, axis=1),
+                         key_table.take(key_of.take(bmu), axis=0).take(key_of, axis=1),
+                         out=rows)
+            if size != batch:
+                rows *= batch / size
+            matmul(ordered[start:stop].T, rows, out=update)
+            np.subtract(1.0, mass, out=keep)
+            codebook_t *= keep
+            codebook_t += sums
+            sq_norms = np.einsum("fn,fn->n", codebook_t, codebook_t)
