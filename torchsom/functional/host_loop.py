@@ -14,8 +14,11 @@ Arithmetic tricks, each exact in binary floating point or a re-association:
 * the neighbourhood rows ``H`` are built from the epoch's axis tables pre-scaled by
   ``-lr / (2b)``, so one product ``Aᵀ H`` gives both ``(lr/b) Σ_k H[k] x_k`` and
   ``(lr/b) Σ_k H[k]``;
-* the codebook is kept transposed (F, n_neurons) so both products run on contiguous
-  operands.
+* small codebooks are kept transposed (F, n_neurons) so both products run on contiguous
+  numpy operands; large codebooks (``F × n_neurons ≥ LARGE_CODEBOOK``) stay in place and
+  their few heavy operations (two products, the row scaling, the squared norms) go
+  through torch, whose in-place ``addmm_`` folds the accumulation into the product, while
+  the many small ones (argmin, gathers, neighbourhood rows) stay in numpy.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ import torch
 
 from torchsom.functional.smoothing import GridIndex, GridKernel
 
-__all__ = ["HostMinibatchLoop", "blas_threads"]
+__all__ = ["HostMinibatchLoop", "blas_threads", "LARGE_CODEBOOK"]
+
+#: codebooks with at least this many entries (F × n_neurons) run the large-codebook loop
+LARGE_CODEBOOK = 16_384
+
+# rows at least this long get their squared norms from numpy.vecdot (numpy >= 2)
+_LONG_ROWS = 128
 
 # per-neuron axis tables ((x + K) × n_neurons entries) are kept below this size
 _TABLE_LIMIT = 4_000_000
@@ -88,11 +97,13 @@ class HostMinibatchLoop:
         self.scaled[:, features] = -2.0
         self.sample_sq = np.einsum("nf,nf->n", data, data)
         self.ordered = np.empty_like(self.scaled)
-        self.codebook_t = np.empty((features, n_neurons), dtype)
+        self.large = features * n_neurons >= LARGE_CODEBOOK
         self.scores = np.empty((batch, n_neurons), dtype)
         self.rows = np.empty((batch, n_neurons), dtype)
-        self.update = np.empty((features + 1, n_neurons), dtype)
         self.keep = np.empty(n_neurons, dtype)
+        if not self.large:
+            self.codebook_t = np.empty((features, n_neurons), dtype)
+            self.update = np.empty((features + 1, n_neurons), dtype)
         self.offsets = np.arange(batch) * n_neurons
         self.per_neuron_tables = (grid.x + grid.n_keys) * n_neurons <= _TABLE_LIMIT
 
@@ -145,40 +156,100 @@ class HostMinibatchLoop:
         index = order.numpy()
         n = index.shape[0]
         ordered = self.scaled.take(index, axis=0, out=self.ordered)
-        weights = codebook.detach().numpy()
-        codebook_t = self.codebook_t
-        codebook_t[...] = weights.T
         scale = -float(learning_rate) / (2.0 * batch)
         row_table = (kernel.row_table * scale).numpy()
         key_table = kernel.key_table.numpy()
         if self.per_neuron_tables:  # (x, n) and (K, n): one row gather per axis
             row_table = row_table.take(self.row_of, axis=1)
             key_table = key_table.take(self.key_of, axis=1)
-        found = np.empty(n, codebook_t.dtype)
+        found = np.empty(n, self.scaled.dtype)
         best = np.empty(n, np.int64)
         second = np.empty(n, np.int64)
+        results = (found, best, second)
         with np.errstate(all="ignore"):  # divergence is reported by the caller's check
-            self._run(ordered, codebook_t, row_table, key_table, found, best, second)
-            weights[...] = codebook_t.T
+            if self.large:
+                target = codebook if codebook.is_contiguous() else codebook.contiguous()
+                self._run_large(ordered, target.detach(), row_table, key_table, *results)
+                if target is not codebook:
+                    codebook.copy_(target)
+            else:
+                weights = codebook.detach().numpy()
+                self.codebook_t[...] = weights.T
+                self._run_small(ordered, self.codebook_t, row_table, key_table, *results)
+                weights[...] = self.codebook_t.T
             found += self.sample_sq.take(index)
             np.maximum(found, 0.0, out=found)
             np.sqrt(found, out=found)
         return torch.from_numpy(found), torch.from_numpy(np.stack((best, second), axis=1))
 
-    def _run(self, ordered: np.ndarray, codebook_t: np.ndarray, row_table: np.ndarray,
-             key_table: np.ndarray, found: np.ndarray, best: np.ndarray,
-             second: np.ndarray) -> None:
-        """The batch loop (kept free of attribute lookups: it runs per batch)."""
+    def _rows(self, bmu: np.ndarray, row_table: np.ndarray, key_table: np.ndarray,
+              out: np.ndarray) -> None:
+        """Neighbourhood rows of the batch's BMUs into ``out`` (b, n_neurons)."""
+        row_of, key_of = self.row_of, self.key_of
+        if self.per_neuron_tables:
+            np.multiply(row_table.take(row_of.take(bmu), axis=0),
+                        key_table.take(key_of.take(bmu), axis=0), out=out)
+        else:
+            np.multiply(row_table.take(row_of.take(bmu), axis=0).take(row_of, axis=1),
+                        key_table.take(key_of.take(bmu), axis=0).take(key_of, axis=1),
+                        out=out)
+
+    def _run_large(self, ordered: np.ndarray, codebook: torch.Tensor, row_table: np.ndarray,
+                   key_table: np.ndarray, found: np.ndarray, best: np.ndarray,
+                   second: np.ndarray) -> None:
+        """Batch loop for large codebooks, updating ``codebook`` (n_neurons, F) in place."""
         features, batch = self.features, self.batch_size
         n = ordered.shape[0]
-        row_of, key_of, offsets = self.row_of, self.key_of, self.offsets
+        offsets, rows_of = self.offsets, self._rows
+        score_buffer, row_buffer, keep = self.scores, self.rows, self.keep
+        score_t, row_t = torch.from_numpy(score_buffer), torch.from_numpy(row_buffer)
+        keep_t = torch.from_numpy(keep).unsqueeze(1)
+        ordered_t = torch.from_numpy(ordered)
+        search = ordered_t[:, :features].split(batch)
+        ones = ordered[:, features]
+        sq_t = torch.linalg.vecdot(codebook, codebook)
+        sq_norms = sq_t.numpy()
+        weights = codebook.numpy()
+        # numpy's row dot (BLAS per row) is faster on long rows, torch's on short ones
+        row_dot = getattr(np, "vecdot", None) if features >= _LONG_ROWS else None
+        codebook_tt = codebook.t()
+        for k, start in enumerate(range(0, n, batch)):
+            stop = min(start + batch, n)
+            size = stop - start
+            scores = score_buffer[:size]
+            torch.mm(search[k], codebook_tt, out=score_t[:size])
+            scores += sq_norms
+            bmu = scores.argmin(axis=1, out=best[start:stop])
+            flat = bmu + offsets[:size]
+            scores.take(flat, out=found[start:stop])
+            scores.put(flat, np.inf)
+            scores.argmin(axis=1, out=second[start:stop])
+            rows = row_buffer[:size]
+            rows_of(bmu, row_table, key_table, rows)
+            if size != batch:
+                rows *= batch / size
+            np.matmul(ones[start:stop], rows, out=keep)
+            np.subtract(1.0, keep, out=keep)
+            codebook.mul_(keep_t)
+            codebook.addmm_(row_t[:size].t(), search[k])
+            if row_dot is not None:
+                row_dot(weights, weights, out=sq_norms)
+            else:
+                torch.linalg.vecdot(codebook, codebook, out=sq_t)
+
+    def _run_small(self, ordered: np.ndarray, codebook_t: np.ndarray, row_table: np.ndarray,
+                   key_table: np.ndarray, found: np.ndarray, best: np.ndarray,
+                   second: np.ndarray) -> None:
+        """Batch loop for small codebooks, on the transposed copy ``codebook_t`` (F, n)."""
+        features, batch = self.features, self.batch_size
+        n = ordered.shape[0]
+        offsets, rows_of = self.offsets, self._rows
         update, keep = self.update, self.keep
         mass, sums = update[features], update[:features]
         search = ordered[:, :features]
-        tables = self.per_neuron_tables
         score_buffer, row_buffer = self.scores, self.rows
         sq_norms = np.einsum("fn,fn->n", codebook_t, codebook_t)
-        matmul, multiply = np.matmul, np.multiply
+        matmul = np.matmul
         for start in range(0, n, batch):
             stop = min(start + batch, n)
             size = stop - start
@@ -191,13 +262,7 @@ class HostMinibatchLoop:
             scores.put(flat, np.inf)
             scores.argmin(axis=1, out=second[start:stop])
             rows = row_buffer[:size]
-            if tables:
-                multiply(row_table.take(row_of.take(bmu), axis=0),
-                         key_table.take(key_of.take(bmu), axis=0), out=rows)
-            else:
-                multiply(row_table.take(row_of.take(bmu), axis=0).take(row_of, axis=1),
-                         key_table.take(key_of.take(bmu), axis=0).take(key_of, axis=1),
-                         out=rows)
+            rows_of(bmu, row_table, key_table, rows)
             if size != batch:
                 rows *= batch / size
             matmul(ordered[start:stop].T, rows, out=update)

@@ -21,30 +21,38 @@ def _grid(x: int, y: int, topology: str, pbc: bool) -> GridIndex:
     return GridIndex(x, y, topology, positions, periods)
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["small-codebook", "large-codebook"])
 @pytest.mark.parametrize(
-    ("topology", "pbc", "dtype", "n", "batch", "tables"),
+    ("topology", "pbc", "dtype", "n", "batch", "tables", "features"),
     [
-        ("rectangular", False, torch.float32, 203, 16, True),  # partial last batch
-        ("hexagonal", False, torch.float32, 96, 8, True),
-        ("rectangular", True, torch.float64, 64, 5, True),
-        ("hexagonal", True, torch.float32, 77, 16, False),  # per-batch gathers instead
+        ("rectangular", False, torch.float32, 203, 16, True, 6),  # partial last batch
+        ("hexagonal", False, torch.float32, 96, 8, True, 6),
+        ("rectangular", True, torch.float64, 64, 5, True, 6),
+        ("hexagonal", True, torch.float32, 77, 16, False, 6),  # per-batch gathers instead
+        ("rectangular", False, torch.float32, 50, 16, True, 130),  # long rows
     ],
 )
-def test_epochs_match_the_torch_loop(monkeypatch, topology, pbc, dtype, n, batch, tables) -> None:
+def test_epochs_match_the_torch_loop(monkeypatch, large, topology, pbc, dtype, n, batch, tables,
+                                     features) -> None:
     gen = torch.Generator().manual_seed(3)
-    x, y, features = 7, 5, 6
+    x, y = 7, 5
     grid = _grid(x, y, topology, pbc)
     data = torch.randn(n, features, generator=gen, dtype=dtype)
     start = torch.randn(x * y, features, generator=gen, dtype=dtype) * 0.3
     gaussian = NEIGHBORHOOD_FUNCTIONS["gaussian"]
+    monkeypatch.setattr(host_loop, "LARGE_CODEBOOK", 0 if large else 10**9)
     loop = HostMinibatchLoop(grid, data, batch)
+    assert loop.large is large
     loop.per_neuron_tables = tables
     ours, reference = start.clone(), start.clone()
     for epoch, (lr, sigma) in enumerate([(0.9, 2.0), (0.6, 1.2), (0.3, 0.6)]):
         kernel = GridKernel(grid, gaussian, sigma, dtype)
         assert HostMinibatchLoop.applies(data, kernel, True, x * y)
         order = torch.randperm(n, generator=torch.Generator().manual_seed(epoch))
-        dist, best = loop.epoch(ours, order, lr, kernel)
+        target = ours if epoch else ours.t().contiguous().t()  # a strided codebook once
+        dist, best = loop.epoch(target, order, lr, kernel)
+        if target is not ours:
+            ours.copy_(target)
         ref_dist, ref_best = minibatch_epoch(reference, data[order], batch, lr, kernel,
                                              euclidean_cross)
         assert torch.equal(best, ref_best)
