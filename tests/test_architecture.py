@@ -87,11 +87,33 @@ def test_utils_only_reexports_low_layers() -> None:
                 assert layer is not None and layer <= 3, f"{path.name} imports {name}"
 
 
-def test_import_does_not_load_matplotlib_or_sklearn() -> None:
-    code = (
-        "import sys, torchsom; "
-        "print(sorted(m for m in ('matplotlib', 'sklearn', 'faiss') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+def _loaded_after(code: str) -> list[str]:
+    probe = (f"import sys; {code}; print(' '.join(sorted(m for m in "
+             "('torch', 'numpy', 'matplotlib', 'sklearn', 'faiss') if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True)
-    assert out.stdout.strip() == "[]"
+    return out.stdout.split()
+
+
+def test_package_import_is_lazy() -> None:
+    assert _loaded_after("import torchsom; torchsom.__version__") == []
+
+
+def test_engine_does_not_load_matplotlib_or_sklearn() -> None:
+    assert _loaded_after("from torchsom import SOM") == ["numpy", "torch"]
+    trained = _loaded_after("import torchsom; torchsom.SOM(3, 3, 2).fit([[0., 1.]] * 4, "
+                            "verbose=False)")
+    assert "matplotlib" not in trained and "sklearn" not in trained  # faiss may serve search
+
+
+def test_plotting_names_load_matplotlib() -> None:
+    assert "matplotlib" in _loaded_after("from torchsom import SOMVisualizer")
+
+
+def test_root_exposes_names_and_subpackages() -> None:
+    import torchsom
+
+    assert {"SOM", "SOMVisualizer", "core", "utils"} <= set(dir(torchsom))
+    assert torchsom.utils.__name__ == "torchsom.utils"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        torchsom.nope  # noqa: B018
