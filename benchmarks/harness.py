@@ -245,6 +245,34 @@ def probe(pythons, mode: str, threads: int, args) -> dict[str, Any] | None:
     return res
 
 
+def import_probe(pythons, repeats: int = 3) -> dict[str, Any]:
+    """Import footprint of each torch backend: medians over fresh processes."""
+    found: dict[str, Any] = {}
+    for name, python in sorted(pythons.items()):
+        if not cfg.BACKENDS[name].uses_torch:
+            continue
+        runs = []
+        for _ in range(repeats):
+            proc = subprocess.run([str(python), str(RUNNERS / "import_probe.py")],
+                                  env=child_env(1, "cpu"), cwd=str(REPO), capture_output=True,
+                                  text=True, timeout=300)
+            if proc.returncode != 0:
+                log(f"[import] {name} failed: {proc.stderr[-400:]}")
+                break
+            runs.append(json.loads(proc.stdout))
+        if not runs:
+            continue
+        summary = {key: statistics.median(r[key] for r in runs)
+                   for key in ("start_mb", "import_mb", "engine_mb", "torch_only_mb")}
+        summary["modules_after_import"] = runs[-1]["modules_after_import"]
+        summary["modules_after_engine"] = runs[-1]["modules_after_engine"]
+        summary["runs"] = len(runs)
+        found[name] = summary
+        log(f"[import] {name}: import {summary['import_mb']:.0f} MB, engine ready "
+            f"{summary['engine_mb']:.0f} MB, torch alone {summary['torch_only_mb']:.0f} MB")
+    return found
+
+
 def repo_state() -> dict[str, Any]:
     """Commit of the repository and whether the engine (torchsom/) has local changes."""
     def git(*cmd: str) -> str:
@@ -362,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
 
     bmu = [] if args.smoke else [p for t in args.thread_list
                                  if (p := probe(pythons, "bmu", t, args))]
+    imports = import_probe(pythons, repeats=1 if args.smoke else 3)
     noise_end = [p for t in args.thread_list if (p := probe(pythons, "matmul", t, args))]
 
     doc = {
@@ -380,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         "duration_s": time.perf_counter() - started,
         "noise": {"start": noise_start, "end": noise_end},
         "bmu": bmu,
+        "imports": imports,
         "configs": [{"id": c.id, "group": c.group, "n": c.n, "features": c.features, "x": c.x,
                      "y": c.y, "epochs": c.epochs, "repeats": args.repeats or c.repeats,
                      "note": c.note} for c, _ in todo],
@@ -430,8 +460,9 @@ def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     threads = {p["threads"] for p in new.get("bmu", [])}
     bmu = new.get("bmu", []) + [p for p in old.get("bmu", []) if p["threads"] not in threads]
     bmu.sort(key=lambda p: p["threads"])
+    imports = {**(old.get("imports") or {}), **(new.get("imports") or {})}
     return {**new, "configs": configs, "results": results, "packages": packages,
-            "bmu": bmu, "merged_from": history}
+            "bmu": bmu, "imports": imports, "merged_from": history}
 
 
 def profile(pythons, args) -> None:

@@ -10,6 +10,9 @@ Top level::
     options       the harness options used
     noise         {"start": [probe...], "end": [probe...]}; probe = micro.py matmul output
     bmu           [micro.py bmu output per thread count]
+    imports       {backend: {"start_mb", "import_mb", "engine_mb", "torch_only_mb",
+                   "modules_after_import", "modules_after_engine", "runs"}} (torch backends;
+                   medians over fresh processes, runners/import_probe.py; optional)
     configs       [{"id", "group", "n", "features", "x", "y", "epochs", "repeats", "note"}]
     results       [entry...]
 

@@ -215,3 +215,33 @@ def test_report_renders_targets_and_tables(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(report, "PROFILES", tmp_path / "none.json")
     text = report.markdown(res, figure_ok=False)
     assert "# Benchmarks" in text and "| ours-mb16 |" in text and "timeout" in text
+
+
+def test_report_import_rows_come_from_the_import_probe() -> None:
+    doc = fake_doc()
+    doc["imports"] = {
+        "ours": {"start_mb": 12, "import_mb": 16, "engine_mb": 225, "torch_only_mb": 224,
+                 "modules_after_import": [], "modules_after_engine": ["torch", "numpy"],
+                 "runs": 3},
+        "torchsom131": {"start_mb": 11, "import_mb": 345, "engine_mb": 345,
+                        "torch_only_mb": 224, "modules_after_import": ["matplotlib"],
+                        "modules_after_engine": ["matplotlib"], "runs": 3},
+    }
+    rows = {r[0]: r for r in report.targets(report.Results(doc))}
+    rss = rows["`import torchsom`: RSS (fresh process, median)"]
+    assert rss[3] == "**pass**" and "16 MB" in rss[2] and "345 MB" in rss[2]
+    assert rows["`import torchsom`: matplotlib not loaded"][3] == "**pass**"
+    assert "225 MB" in rows["RSS once `torchsom.SOM` is loaded (torch in memory)"][2]
+    merged = harness.merge(doc, {**fake_doc(), "imports": {"ours": doc["imports"]["ours"]}})
+    assert set(merged["imports"]) == {"ours", "torchsom131"}
+
+
+def test_import_probe_reports_a_lazy_root() -> None:
+    import subprocess
+
+    out = subprocess.run([sys.executable, str(harness.RUNNERS / "import_probe.py")],
+                         capture_output=True, text=True, check=True)
+    probe = json.loads(out.stdout)
+    assert probe["modules_after_import"] == []
+    assert "torch" in probe["modules_after_engine"]
+    assert probe["start_mb"] <= probe["import_mb"] < probe["engine_mb"]
