@@ -21,6 +21,7 @@ from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.parameters import INITIALIZATION_MODES, SOM_PARAMETERS, validate_parameters
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
+from torchsom.functional.blas import blas_threads
 from torchsom.functional.bmu import topk_bmus
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import (
@@ -28,7 +29,7 @@ from torchsom.functional.distances import (
     cross_distance_for,
     euclidean_cross,
 )
-from torchsom.functional.host_loop import HostMinibatchLoop, blas_threads
+from torchsom.functional.host_loop import HostMinibatchLoop
 from torchsom.functional.initialization import pca_init, random_init, unit_random_codebook
 from torchsom.functional.metrics import EpochErrors, non_adjacent
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS

@@ -23,15 +23,12 @@ Arithmetic tricks, each exact in binary floating point or a re-association:
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import numpy as np
 import torch
 
 from torchsom.functional.smoothing import GridIndex, GridKernel
 
-__all__ = ["HostMinibatchLoop", "blas_threads", "LARGE_CODEBOOK"]
+__all__ = ["HostMinibatchLoop", "LARGE_CODEBOOK"]
 
 #: codebooks with at least this many entries (F × n_neurons) run the large-codebook loop
 LARGE_CODEBOOK = 16_384
@@ -41,32 +38,6 @@ _LONG_ROWS = 128
 
 # per-neuron axis tables ((x + K) × n_neurons entries) are kept below this size
 _TABLE_LIMIT = 4_000_000
-
-_CONTROLLER: list = []  # [threadpoolctl.ThreadpoolController or None], filled on first use
-
-
-@contextlib.contextmanager
-def blas_threads(count: int) -> Iterator[None]:
-    """Limit numpy's BLAS to ``count`` threads inside the block (restored after).
-
-    numpy's BLAS keeps its own thread pool, sized to the machine; the loop follows the
-    torch thread count instead, so ``torch.set_num_threads`` governs the whole fit.
-    Without ``threadpoolctl`` (a scikit-learn dependency) the block runs unchanged.
-    """
-    if not _CONTROLLER:
-        try:
-            import threadpoolctl
-
-            _CONTROLLER.append(threadpoolctl.ThreadpoolController())
-        except Exception:  # pragma: no cover - threadpoolctl missing or failing
-            _CONTROLLER.append(None)
-    controller = _CONTROLLER[0]
-    if controller is None:  # pragma: no cover
-        yield
-        return
-    with controller.limit(limits=count, user_api="blas"):
-        yield
-
 
 class HostMinibatchLoop:
     """Mini-batch epochs of one fit on the CPU.

@@ -160,9 +160,10 @@ def batch_epoch(
     n_neurons, features = weights.shape
     dist, idx = topk_bmus(data, weights, cross_distance, k=min(2, n_neurons),
                           chunk_size=chunk_size, data_sq_norms=data_sq_norms, exact=False)
-    stats = weights.new_zeros(n_neurons, features + 1)
-    stats[:, :features].index_add_(0, idx[:, 0], data)
-    stats[:, features] = torch.bincount(idx[:, 0], minlength=n_neurons).to(weights.dtype)
+    # index_add_ into a contiguous block: into a column slice of ``stats`` it is ~4× slower
+    sums = weights.new_zeros(n_neurons, features).index_add_(0, idx[:, 0], data)
+    counts = torch.bincount(idx[:, 0], minlength=n_neurons).to(weights.dtype)
+    stats = torch.cat((sums, counts.unsqueeze(1)), dim=1)
     smoothed = kernel.smooth(stats)
     denominator = smoothed[:, features:]
     ok = denominator > 1e-12 * denominator.abs().max().clamp_min(1e-30)

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+import torchsom.functional.blas as blas
 import torchsom.functional.host_loop as host_loop
+from torchsom.functional.blas import blas_threads
 from torchsom.functional.distances import euclidean_cross
-from torchsom.functional.host_loop import HostMinibatchLoop, blas_threads
+from torchsom.functional.host_loop import HostMinibatchLoop
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
 from torchsom.functional.smoothing import GridIndex, GridKernel
 from torchsom.functional.training import minibatch_epoch
@@ -87,7 +89,7 @@ def test_blas_threads_limits_and_restores() -> None:
         assert blas_counts() == [1] * len(before)
         np.ones((4, 4)) @ np.ones((4, 4))
     assert blas_counts() == before
-    assert host_loop._CONTROLLER[0] is not None
+    assert blas._CONTROLLER[0] is not None
 
 
 @pytest.mark.parametrize(("distance", "expected"), [("euclidean", True), ("cosine", False)])

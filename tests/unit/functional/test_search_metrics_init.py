@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+import torchsom.functional.bmu as bmu_module
 from torchsom.functional.bmu import chunk_size_for, topk_bmus
 from torchsom.functional.distances import euclidean_cross, manhattan_cross
 from torchsom.functional.initialization import initialize_weights, pca_init, random_init
@@ -40,6 +41,41 @@ def test_topk_chunked_equals_unchunked_for_every_metric() -> None:
         assert torch.equal(i_all, i_chunk) and torch.allclose(d_all, d_chunk)
         brute = cross(data, codebook).sort(dim=1)
         assert torch.allclose(d_all, brute.values[:, :3], atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("k", [1, 2])
+@pytest.mark.parametrize("exact", [True, False])
+def test_numpy_search_equals_the_torch_search(monkeypatch, dtype, k, exact) -> None:
+    gen = torch.Generator().manual_seed(1)
+    data = torch.randn(301, 9, generator=gen, dtype=dtype) + 3.0
+    codebook = torch.randn(37, 9, generator=gen, dtype=dtype) + 3.0
+    sq = torch.linalg.vecdot(data, data)
+    with monkeypatch.context() as patch:
+        patch.setattr(bmu_module, "_numpy_ready", lambda *a: False)
+        d_torch, i_torch = topk_bmus(data, codebook, euclidean_cross, k=k, chunk_size=64,
+                                     exact=exact)
+    spy = []
+    real = bmu_module._numpy_topk
+    monkeypatch.setattr(bmu_module, "_numpy_topk", lambda *a: spy.append(1) or real(*a))
+    for chunk, norms in ((64, None), (1000, sq)):  # partial last chunk; given ‖x‖²
+        d_np, i_np = topk_bmus(data, codebook, euclidean_cross, k=k, chunk_size=chunk,
+                               data_sq_norms=norms, exact=exact)
+        assert torch.equal(i_np, i_torch) and d_np.dtype == dtype
+        torch.testing.assert_close(d_np, d_torch, rtol=1e-5, atol=1e-5)
+    assert len(spy) == 2
+    brute = euclidean_cross(data, codebook).sort(dim=1)
+    torch.testing.assert_close(d_np, brute.values[:, :k], rtol=1e-4, atol=1e-4)
+
+
+def test_numpy_search_only_serves_cpu_float_tensors_without_grad() -> None:
+    ready = bmu_module._numpy_ready
+    x, w = torch.randn(4, 3), torch.randn(5, 3)
+    assert ready(x, w)
+    assert not ready(x.double(), w)
+    assert not ready(x.half(), w.half())
+    assert not ready(x, w.requires_grad_())
+    assert not ready(x, torch.randn(1, 3))
 
 
 def test_chunk_size_follows_the_memory_budget() -> None:
