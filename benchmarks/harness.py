@@ -177,48 +177,77 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, float]:
     return median
 
 
-def run_entry(conf: cfg.Config, variant: cfg.Variant, threads: int, pythons, data_file: Path,
-              data: np.ndarray, args) -> dict[str, Any]:
-    """All repeats of one configuration × variant × thread count, in one process."""
+def _job(conf: cfg.Config, variant: cfg.Variant, threads: int, data_file: Path, args,
+         round_no: int) -> dict[str, Any]:
+    """The runner's job file for one process: one fit of one entry."""
     backend = cfg.BACKENDS[variant.backend]
-    entry: dict[str, Any] = {
-        "config": conf.id, "variant": variant.name, "backend": variant.backend,
-        "rule": variant.rule, "batch_size": variant.batch_size, "threads": threads,
-        "device": args.device if backend.uses_torch else "cpu", "runs": [],
-    }
-    job = {
+    return {
         "config": conf.id, "variant": variant.name, "rule": variant.rule,
-        "batch_size": variant.batch_size, "threads": threads, "device": entry["device"],
+        "batch_size": variant.batch_size, "threads": threads,
+        "device": args.device if backend.uses_torch else "cpu",
         "n": conf.n, "features": conf.features, "x": conf.x, "y": conf.y,
         "epochs": conf.epochs, "sigma": cfg.SIGMA, "learning_rate": cfg.LEARNING_RATE,
-        "seed": cfg.SOM_SEED, "data_path": str(data_file),
-        "repeats": args.repeats or conf.repeats, "slow_threshold": args.slow_threshold,
-        "out_dir": str(args.bench_dir / "runs" / conf.id / variant.name / f"t{threads}"),
+        "seed": cfg.SOM_SEED, "data_path": str(data_file), "repeats": 1,
+        "slow_threshold": args.slow_threshold,
+        "out_dir": str(args.bench_dir / "runs" / conf.id / variant.name / f"t{threads}"
+                       / f"r{round_no}"),
     }
-    load_before = os.getloadavg()[0]
-    out = run_job(pythons[variant.backend], backend, job, args)
-    # 1-minute load average around the process: other work on the machine shows up here
-    entry["loadavg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-    entry["runs"] = out["runs"]
-    entry["wall_s"] = out["wall_s"]
-    entry["watch_peak_mb"] = out["watch_peak_mb"]
-    res = out["result"]
-    entry["versions"] = res.get("versions")
-    if res.get("repeats_note"):
-        entry["repeats_note"] = res["repeats_note"]
-    for i, run in enumerate(entry["runs"]):
-        log(f"  {conf.id:18s} {variant.name:18s} t{threads} r{i}: fit "
-            f"{run['times']['fit']:8.3f} s  init {run['times']['init']:6.3f} s  peak "
-            f"{run['rss_mb']['peak'] or 0:7.0f} MB")
-    if out["status"] != "ok":
-        entry.update(status=out["status"], reason=out.get("reason"))
-        log(f"  {conf.id:18s} {variant.name:18s} t{threads}: {out['status']}: "
-            f"{str(out.get('reason'))[:150]}")
-        return entry
-    entry["qe"], entry["te"] = quality(data, np.load(out["weights"]))
-    entry["status"] = "ok"
-    entry["median"] = summarise(entry["runs"])
-    return entry
+
+
+def run_entries(conf: cfg.Config, variants: list[cfg.Variant], threads: int, pythons,
+                data_file: Path, data: np.ndarray, args) -> list[dict[str, Any]]:
+    """Every variant of one configuration at one thread count, repeats interleaved.
+
+    Round ``r`` runs one fit of each variant in turn, each in a fresh process, so a slow
+    patch of the (shared, noisy) machine hits all variants alike instead of one variant's
+    repeats. A variant whose fit takes longer than ``--slow-threshold`` seconds is not
+    repeated; one that fails stops there.
+    """
+    repeats = args.repeats or conf.repeats
+    entries = {v.name: {
+        "config": conf.id, "variant": v.name, "backend": v.backend, "rule": v.rule,
+        "batch_size": v.batch_size, "threads": threads,
+        "device": args.device if cfg.BACKENDS[v.backend].uses_torch else "cpu", "runs": [],
+        "loadavg_1m": [round(os.getloadavg()[0], 2)], "wall_s": 0.0, "watch_peak_mb": 0.0,
+    } for v in variants}
+    first_weights: dict[str, str] = {}
+    active = list(variants)
+    for round_no in range(repeats):
+        for variant in list(active):
+            entry = entries[variant.name]
+            job = _job(conf, variant, threads, data_file, args, round_no)
+            out = run_job(pythons[variant.backend], cfg.BACKENDS[variant.backend], job, args)
+            entry["wall_s"] += out["wall_s"]
+            entry["watch_peak_mb"] = max(entry["watch_peak_mb"], out["watch_peak_mb"] or 0.0)
+            entry["versions"] = out["result"].get("versions") or entry.get("versions")
+            for run in out["runs"]:
+                log(f"  {conf.id:18s} {variant.name:18s} t{threads} r{len(entry['runs'])}: "
+                    f"fit {run['times']['fit']:8.3f} s  init {run['times']['init']:6.3f} s  "
+                    f"peak {run['rss_mb']['peak'] or 0:7.0f} MB")
+                entry["runs"].append(run)
+            if out["status"] != "ok":
+                entry.update(status=out["status"], reason=out.get("reason"))
+                log(f"  {conf.id:18s} {variant.name:18s} t{threads}: {out['status']}: "
+                    f"{str(out.get('reason'))[:150]}")
+                active.remove(variant)
+                continue
+            first_weights.setdefault(variant.name, out["weights"])
+            fit = out["runs"][-1]["times"]["fit"]
+            if args.slow_threshold and fit > args.slow_threshold and round_no + 1 < repeats:
+                entry["repeats_note"] = (f"{len(entry['runs'])} run(s): a fit took {fit:.0f} s,"
+                                         f" over the {args.slow_threshold:.0f} s limit for "
+                                         "repeats")
+                active.remove(variant)
+    done = []
+    for variant in variants:
+        entry = entries[variant.name]
+        entry["loadavg_1m"].append(round(os.getloadavg()[0], 2))
+        if entry.get("status") is None:
+            entry["qe"], entry["te"] = quality(data, np.load(first_weights[variant.name]))
+            entry["status"] = "ok"
+            entry["median"] = summarise(entry["runs"])
+        done.append(entry)
+    return done
 
 
 # ---------------------------------------------------------------------------- probes
@@ -374,8 +403,9 @@ def main(argv: list[str] | None = None) -> int:
         data = np.load(data_file)
         log(f"[config] {conf.id}: {conf.n}x{conf.features}, {conf.x}x{conf.y}, "
             f"{conf.epochs} epochs")
-        for variant in variants:
-            for threads in [t for t in args.thread_list if t in variant.threads]:
+        for threads in args.thread_list:
+            chosen = []
+            for variant in [v for v in variants if threads in v.threads]:
                 if variant.name in conf.skips:
                     entries.append({
                         "config": conf.id, "variant": variant.name, "backend": variant.backend,
@@ -384,9 +414,11 @@ def main(argv: list[str] | None = None) -> int:
                         "reason": conf.skips[variant.name]})
                     log(f"  {conf.id:18s} {variant.name:18s} t{threads}: skipped "
                         f"({conf.skips[variant.name]})")
-                    continue
-                entries.append(run_entry(conf, variant, threads, pythons, data_file, data,
-                                         args))
+                else:
+                    chosen.append(variant)
+            if chosen:
+                entries.extend(run_entries(conf, chosen, threads, pythons, data_file, data,
+                                           args))
 
     bmu = [] if args.smoke else [p for t in args.thread_list
                                  if (p := probe(pythons, "bmu", t, args))]
