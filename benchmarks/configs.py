@@ -66,6 +66,7 @@ class Variant:
     batch_size: int | None = None
     threads: tuple[int, ...] = (1, 2)
     note: str = ""
+    constant_lr: float | None = None  # hold the learning rate at this value every epoch
 
 
 VARIANTS: dict[str, Variant] = {
@@ -74,6 +75,9 @@ VARIANTS: dict[str, Variant] = {
         Variant("ours-mb16", "ours", "minibatch", 16),
         Variant("ours-mb256", "ours", "minibatch", 256),
         Variant("ours-batch", "ours", "batch"),
+        Variant("ours-kohonen", "ours", "batch", constant_lr=1.0,
+                note="batch rule with learning_rate=1 held constant: Kohonen's batch map, "
+                     "the rule XPySom implements"),
         Variant("torchsom131-mb16", "torchsom131", "minibatch", 16),
         Variant("torchsom131-mb256", "torchsom131", "minibatch", 256),
         Variant("xpysom-batch", "xpysom", "batch"),
@@ -88,7 +92,7 @@ VARIANTS: dict[str, Variant] = {
 COMPARISONS = {
     "mini-batch rule, same batch size": ("ours-mb16", "torchsom131-mb16", "ours-mb256",
                                          "torchsom131-mb256"),
-    "Kohonen batch rule": ("ours-batch", "xpysom-batch", "minisom-batch"),
+    "Kohonen batch rule": ("ours-batch", "ours-kohonen", "xpysom-batch", "minisom-batch"),
     "classic online reference": ("minisom-online",),
 }
 
@@ -100,7 +104,9 @@ PARAMETER_NOTES: dict[str, str] = {
         "`initialize_weights(data, mode='pca')`; `fit(data, verbose=False)`. "
         "Gaussian `exp(-d²/2σ²)`; σ and lr follow `asymptotic_decay` per epoch: "
         "`v / (1 + 2t/E)`. Mini-batch: `W += (lr/b) Σ h (x − W)` per batch. "
-        "Batch: `W += lr (W* − W)` with `W* = Σ h x / Σ h` once per epoch."
+        "Batch: `W += lr (W* − W)` with `W* = Σ h x / Σ h` once per epoch. `ours-kohonen`: "
+        "the batch rule with `learning_rate=1` and `lr_decay_function=lambda v, t, T: v`, "
+        "i.e. `W = W*` every epoch (Kohonen's batch map; XPySom's rule)."
     ),
     "torchsom131": (
         "Same constructor (no `algorithm`), `device='cpu'`, `initialize_weights(data, "
@@ -162,7 +168,8 @@ class Config:
 
 
 ALL_GRID_VARIANTS = ("ours-mb16", "ours-mb256", "torchsom131-mb16", "torchsom131-mb256",
-                     "ours-batch", "xpysom-batch", "minisom-batch", "minisom-online")
+                     "ours-batch", "ours-kohonen", "xpysom-batch", "minisom-batch",
+                     "minisom-online")
 
 TORCHSOM_OOM = "known OOM: torchsom 1.3.1 builds an (x·y)² distance table (10 GB at 150×150)"
 MINISOM_1M = "too slow: MiniSom loops over 10⁶ samples in Python (minutes per epoch)"
@@ -170,8 +177,9 @@ MINISOM_1M = "too slow: MiniSom loops over 10⁶ samples in Python (minutes per 
 
 def _tutorial() -> Config:
     return Config("tutorial", "tutorial", 300, 4, 25, 15, 100,
-                  ("ours-mb16", "torchsom131-mb16", "ours-batch", "xpysom-batch",
-                   "minisom-batch", "minisom-online"),
+                  ("ours-mb16", "torchsom131-mb16", "ours-batch", "ours-kohonen",
+                   "xpysom-batch", "minisom-batch", "minisom-online"),
+                  repeats=5,
                   note="make_blobs 300×4, 25×15, 100 epochs, batch 16 (the torchsom demo)")
 
 

@@ -186,7 +186,10 @@ def _job(conf: cfg.Config, variant: cfg.Variant, threads: int, data_file: Path, 
         "batch_size": variant.batch_size, "threads": threads,
         "device": args.device if backend.uses_torch else "cpu",
         "n": conf.n, "features": conf.features, "x": conf.x, "y": conf.y,
-        "epochs": conf.epochs, "sigma": cfg.SIGMA, "learning_rate": cfg.LEARNING_RATE,
+        "epochs": conf.epochs, "sigma": cfg.SIGMA,
+        "learning_rate": (cfg.LEARNING_RATE if variant.constant_lr is None
+                          else variant.constant_lr),
+        "constant_lr": variant.constant_lr is not None,
         "seed": cfg.SOM_SEED, "data_path": str(data_file), "repeats": 1,
         "slow_threshold": args.slow_threshold,
         "out_dir": str(args.bench_dir / "runs" / conf.id / variant.name / f"t{threads}"

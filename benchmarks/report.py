@@ -118,14 +118,15 @@ def targets(res: Results) -> list[tuple[str, str, str, str]]:
     speed("16000×300, batch rule vs XPySom", "grid-16000x300", "ours-batch", "xpysom-batch",
           1.5)
     for t in res.threads():
-        ours, peer = res.get("grid-16000x300", "ours-batch", t), res.get("grid-16000x300",
-                                                                         "xpysom-batch", t)
-        if ours and peer and ours["status"] == peer["status"] == "ok":
-            ok = ours["qe"] <= peer["qe"] and ours["te"] <= 0.05
-            rows.append((f"16000×300 batch-rule quality ({t}t)",
-                         "QE ≤ XPySom's, TE ≤ 0.05",
-                         f"QE {ours['qe']:.3f} vs {peer['qe']:.3f}; TE {ours['te']:.3f} "
-                         f"(XPySom {peer['te']:.3f})", _verdict(ok)))
+        peer = res.get("grid-16000x300", "xpysom-batch", t)
+        for variant in ("ours-batch", "ours-kohonen"):
+            ours = res.get("grid-16000x300", variant, t)
+            if ours and peer and ours["status"] == peer["status"] == "ok":
+                ok = ours["qe"] <= peer["qe"] and ours["te"] <= 0.05
+                rows.append((f"16000×300 batch-rule quality, {variant} ({t}t)",
+                             "QE ≤ XPySom's, TE ≤ 0.05",
+                             f"QE {ours['qe']:.3f} vs {peer['qe']:.3f}; TE {ours['te']:.3f} "
+                             f"(XPySom {peer['te']:.3f})", _verdict(ok)))
     speed("90×70, mini-batch b=16", "bigmap-90x70", "ours-mb16", "torchsom131-mb16", 10)
     speed("90×70, batch rule vs XPySom", "bigmap-90x70", "ours-batch", "xpysom-batch", 1.5)
     for variant in ("ours-mb16", "ours-batch"):

@@ -107,7 +107,7 @@ def test_plan_and_args() -> None:
     args = harness.parse_args(["--only", "grid-16000x300", "--variants", "ours-*", "--quick"])
     assert args.repeats == 1 and args.thread_list == [1, 2]
     (conf, variants), = harness.plan(args)
-    assert [v.name for v in variants] == ["ours-mb16", "ours-mb256", "ours-batch"]
+    assert [v.name for v in variants] == ["ours-mb16", "ours-mb256", "ours-batch", "ours-kohonen"]
 
 
 def test_child_env_pins_threads() -> None:
@@ -245,3 +245,26 @@ def test_import_probe_reports_a_lazy_root() -> None:
     assert probe["modules_after_import"] == []
     assert "torch" in probe["modules_after_engine"]
     assert probe["start_mb"] <= probe["import_mb"] < probe["engine_mb"]
+
+
+def test_kohonen_variant_holds_the_learning_rate(tmp_path: Path) -> None:
+    import importlib.util
+
+    import torch
+
+    import torchsom
+
+    spec = importlib.util.spec_from_file_location("run_ours", harness.RUNNERS / "run_ours.py")
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    variant = cfg.VARIANTS["ours-kohonen"]
+    conf = cfg.select(cfg.full_configs(), "tutorial")[0]
+    args = harness.parse_args(["--only", "tutorial"])
+    args.bench_dir = tmp_path
+    job = harness._job(conf, variant, 1, tmp_path / "data.npy", args, 0)
+    assert job["learning_rate"] == 1.0 and job["constant_lr"] is True
+    som = runner.build(torchsom, {**job, "epochs": 4},
+                       torch.randn(30, conf.features, generator=torch.Generator().manual_seed(0)))
+    assert [float(v) for v in som.lr_schedule] == [1.0] * 4
+    blended = harness._job(conf, cfg.VARIANTS["ours-batch"], 1, tmp_path / "d.npy", args, 0)
+    assert blended["learning_rate"] == cfg.LEARNING_RATE and not blended["constant_lr"]
