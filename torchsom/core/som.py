@@ -21,7 +21,6 @@ from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.parameters import INITIALIZATION_MODES, SOM_PARAMETERS, validate_parameters
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
-from torchsom.functional.blas import blas_threads
 from torchsom.functional.bmu import topk_bmus
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import (
@@ -360,7 +359,9 @@ class SOM(BaseSOM):
         are restored to what they were before the call and the history is not extended,
         so the map is usable and calling ``fit`` again gives the same result as an
         uninterrupted call. Mini-batch training with small batches on the CPU runs on one
-        torch thread (restored afterwards), where extra threads only add overhead.
+        torch thread (restored afterwards), where extra threads only add overhead; the
+        batch rule on the CPU runs its search on ``torch.get_num_threads()`` BLAS threads
+        and the rest on one.
 
         Parameters
         ----------
@@ -384,12 +385,17 @@ class SOM(BaseSOM):
         check_int("batch_size", self.batch_size, 1)
         initial = self.weights.detach().clone()
         rng_state = self._generator.get_state()
-        small_batches = (self.algorithm == "minibatch" and samples.device.type == "cpu"
+        threads = torch.get_num_threads()
+        on_cpu = samples.device.type == "cpu"
+        small_batches = (self.algorithm == "minibatch" and on_cpu
                          and self.batch_size * self.x * self.y * (self.num_features + 1)
                          <= SMALL_BATCH_WORK)
+        # the CPU batch rule searches through numpy's BLAS with all ``threads`` and keeps
+        # its small torch operations on one: two thread pools busy at once on a 2-core
+        # machine made it up to 2× slower
         try:
-            with _single_thread(small_batches), blas_threads(torch.get_num_threads()):
-                q_list, t_list = self._train(samples, verbose)
+            with _single_thread(small_batches or (self.algorithm == "batch" and on_cpu)):
+                q_list, t_list = self._train(samples, verbose, threads)
         except BaseException:
             # roll back weights and generator: a retried fit equals an uninterrupted one
             with torch.no_grad():
@@ -403,7 +409,8 @@ class SOM(BaseSOM):
         self.epochs_trained_ += len(q_list)
         return q_list, t_list
 
-    def _train(self, samples: torch.Tensor, verbose: bool) -> tuple[list[float], list[float]]:
+    def _train(self, samples: torch.Tensor, verbose: bool,
+               threads: int) -> tuple[list[float], list[float]]:
         grid = self._grid_index()
         codebook = self.weights.detach().reshape(self.x * self.y, self.num_features)
         n = samples.shape[0]
@@ -419,7 +426,7 @@ class SOM(BaseSOM):
             with torch.no_grad():
                 if self.algorithm == "batch":
                     dist, best = batch_epoch(codebook, samples, lr, kernel, self._cross_distance,
-                                             data_sq_norms=sample_sq)
+                                             data_sq_norms=sample_sq, threads=threads)
                 else:
                     order = torch.randperm(n, generator=self._generator).to(samples.device)
                     if host_loop is None and HostMinibatchLoop.applies(

@@ -77,6 +77,7 @@ def topk_bmus(
     chunk_size: int | None = None,
     data_sq_norms: torch.Tensor | None = None,
     exact: bool = True,
+    threads: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Find the ``k`` nearest neurons of every sample.
 
@@ -99,6 +100,9 @@ def topk_bmus(
         Recompute the best unit's euclidean distance from the difference vector. Without
         it every distance comes from the ``‖w‖² − 2 x·w + ‖x‖²`` expansion, which can lose
         a few digits when samples lie far from the origin.
+    threads : int, optional
+        BLAS threads of the numpy search path (CPU, euclidean, ``k <= 2``); defaults to
+        ``torch.get_num_threads()``.
 
     Returns
     -------
@@ -112,7 +116,7 @@ def topk_bmus(
     step = chunk_size or chunk_size_for(codebook.shape[0])
     euclid = cross_distance is euclidean_cross
     if euclid and k <= 2 and _numpy_ready(data, codebook):
-        with blas_threads(torch.get_num_threads()):
+        with blas_threads(threads or torch.get_num_threads()):
             return _numpy_topk(data, codebook, k, step, data_sq_norms, exact)
     sq_norms = (codebook * codebook).sum(1) if euclid else None
     dist_out = torch.empty(n, k, dtype=data.dtype, device=data.device)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from torchsom.functional.blas import blas_threads
 from torchsom.functional.smoothing import GridIndex, GridKernel
 
 __all__ = ["HostMinibatchLoop", "LARGE_CODEBOOK"]
@@ -38,6 +39,7 @@ _LONG_ROWS = 128
 
 # per-neuron axis tables ((x + K) × n_neurons entries) are kept below this size
 _TABLE_LIMIT = 4_000_000
+
 
 class HostMinibatchLoop:
     """Mini-batch epochs of one fit on the CPU.
@@ -62,12 +64,11 @@ class HostMinibatchLoop:
         self.features = features
         self.row_of = grid.row_of.numpy()
         self.key_of = grid.key_of.numpy()
-        # [-2x | -2] and ‖x‖², gathered into each epoch's order
-        self.scaled = np.empty((n, features + 1), dtype)
-        np.multiply(data, -2.0, out=self.scaled[:, :features])
-        self.scaled[:, features] = -2.0
+        # each epoch's [-2x | -2] in that epoch's order, and every sample's ‖x‖²
+        self.data = data
+        self.ordered = np.empty((n, features + 1), dtype)
+        self.ordered[:, features] = -2.0
         self.sample_sq = np.einsum("nf,nf->n", data, data)
-        self.ordered = np.empty_like(self.scaled)
         self.large = features * n_neurons >= LARGE_CODEBOOK
         self.scores = np.empty((batch, n_neurons), dtype)
         self.rows = np.empty((batch, n_neurons), dtype)
@@ -126,18 +127,23 @@ class HostMinibatchLoop:
         batch = self.batch_size
         index = order.numpy()
         n = index.shape[0]
-        ordered = self.scaled.take(index, axis=0, out=self.ordered)
+        ordered = self.ordered
+        head = ordered[:, : self.features]
+        np.take(self.data, index, axis=0, out=head, mode="clip")  # unbuffered; valid indices
+        head *= -2.0
         scale = -float(learning_rate) / (2.0 * batch)
         row_table = (kernel.row_table * scale).numpy()
         key_table = kernel.key_table.numpy()
         if self.per_neuron_tables:  # (x, n) and (K, n): one row gather per axis
             row_table = row_table.take(self.row_of, axis=1)
             key_table = key_table.take(self.key_of, axis=1)
-        found = np.empty(n, self.scaled.dtype)
+        found = np.empty(n, ordered.dtype)
         best = np.empty(n, np.int64)
         second = np.empty(n, np.int64)
         results = (found, best, second)
-        with np.errstate(all="ignore"):  # divergence is reported by the caller's check
+        # numpy's BLAS calls here are small; one thread keeps its pool from spinning against
+        # torch's (on a 2-core machine two pools at 2 threads made large fits ~2× slower)
+        with np.errstate(all="ignore"), blas_threads(1):  # divergence: caller's check
             if self.large:
                 target = codebook if codebook.is_contiguous() else codebook.contiguous()
                 self._run_large(ordered, target.detach(), row_table, key_table, *results)

@@ -130,6 +130,7 @@ def batch_epoch(
     cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     chunk_size: int | None = None,
     data_sq_norms: torch.Tensor | None = None,
+    threads: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run one epoch of the batch rule in place.
 
@@ -149,6 +150,8 @@ def batch_epoch(
         Samples per search chunk.
     data_sq_norms : torch.Tensor, optional
         Shape (n_samples,): ``‖x‖²`` per sample, computed once per fit by the caller.
+    threads : int, optional
+        BLAS threads of the search (see ``topk_bmus``).
 
     Returns
     -------
@@ -159,7 +162,8 @@ def batch_epoch(
     """
     n_neurons, features = weights.shape
     dist, idx = topk_bmus(data, weights, cross_distance, k=min(2, n_neurons),
-                          chunk_size=chunk_size, data_sq_norms=data_sq_norms, exact=False)
+                          chunk_size=chunk_size, data_sq_norms=data_sq_norms, exact=False,
+                          threads=threads)
     # index_add_ into a contiguous block: into a column slice of ``stats`` it is ~4× slower
     sums = weights.new_zeros(n_neurons, features).index_add_(0, idx[:, 0], data)
     counts = torch.bincount(idx[:, 0], minlength=n_neurons).to(weights.dtype)

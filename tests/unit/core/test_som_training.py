@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from torchsom import SOM
+from torchsom.functional import training
 
 
 def _som(**kwargs) -> SOM:
@@ -234,7 +235,7 @@ def test_large_map_trains_without_quadratic_memory() -> None:
     assert grown_mb < 1024, f"peak RSS grew by {grown_mb} MB"
 
 
-def test_small_minibatches_run_on_one_thread_and_restore_the_count() -> None:
+def test_fit_thread_policy_and_the_count_is_restored() -> None:
     seen = []
 
     def record(v: float, t: int, T: int) -> float:
@@ -249,8 +250,25 @@ def test_small_minibatches_run_on_one_thread_and_restore_the_count() -> None:
         assert seen == [1, 1]
         assert torch.get_num_threads() == 2
         seen.clear()
-        batch = _som(epochs=2, lr_decay_function=record, algorithm="batch")
-        batch.fit(torch.randn(30, 3), verbose=False)
-        assert seen == [2, 2]
+        large = SOM(x=50, y=50, num_features=100, epochs=1, batch_size=16,
+                    lr_decay_function=record, random_seed=0)
+        large.fit(torch.randn(20, 100), verbose=False)
+        assert seen == [2]  # 16 × 2500 × 101 updates per batch: above SMALL_BATCH_WORK
+        seen.clear()
+        searches = []
+        real = training.topk_bmus
+
+        def spy(*args, **kwargs):
+            searches.append(kwargs.get("threads"))
+            return real(*args, **kwargs)
+
+        training.topk_bmus = spy
+        try:
+            batch = _som(epochs=2, lr_decay_function=record, algorithm="batch")
+            batch.fit(torch.randn(30, 3), verbose=False)
+        finally:
+            training.topk_bmus = real
+        assert seen == [1, 1] and searches == [2, 2]  # torch on one, the search on both
+        assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(previous)
