@@ -250,10 +250,10 @@ def test_fit_thread_policy_and_the_count_is_restored() -> None:
         assert seen == [1, 1]
         assert torch.get_num_threads() == 2
         seen.clear()
-        large = SOM(x=50, y=50, num_features=100, epochs=1, batch_size=16,
+        large = SOM(x=50, y=50, num_features=200, epochs=1, batch_size=16,
                     lr_decay_function=record, random_seed=0)
-        large.fit(torch.randn(20, 100), verbose=False)
-        assert seen == [2]  # 16 × 2500 × 101 updates per batch: above SMALL_BATCH_WORK
+        large.fit(torch.randn(20, 200), verbose=False)
+        assert seen == [2]  # 16 × 2500 × 201 updates per batch: above SMALL_BATCH_WORK
         seen.clear()
         searches = []
         real = training.topk_bmus
