@@ -268,3 +268,13 @@ def test_kohonen_variant_holds_the_learning_rate(tmp_path: Path) -> None:
     assert [float(v) for v in som.lr_schedule] == [1.0] * 4
     blended = harness._job(conf, cfg.VARIANTS["ours-batch"], 1, tmp_path / "d.npy", args, 0)
     assert blended["learning_rate"] == cfg.LEARNING_RATE and not blended["constant_lr"]
+
+
+def test_minibatch_floor_script_reports_every_part(capsys) -> None:
+    from benchmarks import minibatch_floor
+
+    assert minibatch_floor.main(["--n", "64", "--features", "8", "--x", "4", "--y", "3",
+                                 "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    for part in ("search product", "update product", "squared norms", "full fit, per batch"):
+        assert part in out
