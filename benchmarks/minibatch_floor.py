@@ -38,7 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args(argv)
+    previous = torch.get_num_threads()
     torch.set_num_threads(1)
+    try:
+        _report(args)
+    finally:
+        torch.set_num_threads(previous)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> None:
     from torchsom import SOM
     from torchsom.functional.blas import blas_threads
 
@@ -103,7 +112,6 @@ def main(argv: list[str] | None = None) -> int:
     products = parts["search product X·Wᵀ"] + parts["update product W += Hᵀ·X"]
     print(f"full fit, per batch: {per_batch:.1f} µs (the two products: "
           f"{products / per_batch:.0%}; the rest is interpreter and cache traffic)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -271,10 +271,14 @@ def test_kohonen_variant_holds_the_learning_rate(tmp_path: Path) -> None:
 
 
 def test_minibatch_floor_script_reports_every_part(capsys) -> None:
+    import torch
+
     from benchmarks import minibatch_floor
 
+    before = torch.get_num_threads()
     assert minibatch_floor.main(["--n", "64", "--features", "8", "--x", "4", "--y", "3",
                                  "--epochs", "1"]) == 0
     out = capsys.readouterr().out
     for part in ("search product", "update product", "squared norms", "full fit, per batch"):
         assert part in out
+    assert torch.get_num_threads() == before
