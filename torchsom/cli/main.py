@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from torchsom.exceptions import InvalidParameterError
+from torchsom.version import __version__
 
 __all__ = ["main", "build_parser"]
 
@@ -14,6 +15,7 @@ __all__ = ["main", "build_parser"]
 def build_parser() -> argparse.ArgumentParser:
     """The ``torchsom`` argument parser."""
     parser = argparse.ArgumentParser(prog="torchsom", description="Self-Organizing Maps.")
+    parser.add_argument("--version", action="version", version=f"torchsom {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo", help="the clustering workflow on built-in blobs data",

@@ -72,3 +72,14 @@ def test_python_dash_m_torchsom_help() -> None:
     out = subprocess.run([sys.executable, "-m", "torchsom", "demo", "--help"],
                          capture_output=True, text=True, check=True)
     assert "--out" in out.stdout and "HDBSCAN" in out.stdout
+
+
+def test_version_flag_prints_the_version_without_loading_torch() -> None:
+    code = ("import sys; from torchsom.cli.main import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit as stop:\n"
+            "    print('torch' in sys.modules, stop.code)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    from torchsom import __version__
+
+    assert out.stdout.split() == ["torchsom", __version__, "False", "0"]
