@@ -193,6 +193,22 @@ def load_torch_data(lib: Any, job: dict, array: Any) -> Any:
     return torch_module().from_numpy(array).to(job.get("device", "cpu"))
 
 
+def build_torchsom(lib: Any, job: dict, data: Any, **extra: Any) -> Any:
+    """A torchsom ``SOM`` with the job's shared settings, PCA-initialised on ``data``.
+
+    ``extra`` adds constructor arguments one package has and the other lacks.
+    """
+    som = lib.SOM(
+        x=job["x"], y=job["y"], num_features=job["features"], epochs=job["epochs"],
+        batch_size=job.get("batch_size") or 16, sigma=job["sigma"],
+        learning_rate=job["learning_rate"], initialization_mode="pca",
+        neighborhood_function="gaussian", distance_function="euclidean",
+        random_seed=job["seed"], device=job.get("device", "cpu"), **extra,
+    )
+    som.initialize_weights(data=data, mode="pca")
+    return som
+
+
 def fit_torchsom(lib: Any, job: dict, som: Any, data: Any) -> Any:
     """Train a torchsom map quietly."""
     return som.fit(data, verbose=False)

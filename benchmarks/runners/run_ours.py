@@ -20,16 +20,7 @@ def _constant(value, epoch, epochs):
 
 def build(lib, job, data):
     extra = {"lr_decay_function": _constant} if job.get("constant_lr") else {}
-    som = lib.SOM(
-        x=job["x"], y=job["y"], num_features=job["features"], epochs=job["epochs"],
-        batch_size=job.get("batch_size") or 16, sigma=job["sigma"],
-        learning_rate=job["learning_rate"], initialization_mode="pca",
-        neighborhood_function="gaussian", distance_function="euclidean",
-        random_seed=job["seed"], device=job.get("device", "cpu"), algorithm=job["rule"],
-        **extra,
-    )
-    som.initialize_weights(data=data, mode="pca")
-    return som
+    return _common.build_torchsom(lib, job, data, algorithm=job["rule"], **extra)
 
 
 fit = _common.fit_torchsom

@@ -17,15 +17,7 @@ _torch = _common.torch_module
 def build(lib, job, data):
     if job["rule"] != "minibatch":
         raise ValueError("torchsom 1.3.1 has only the mini-batch rule")
-    som = lib.SOM(
-        x=job["x"], y=job["y"], num_features=job["features"], epochs=job["epochs"],
-        batch_size=job["batch_size"], sigma=job["sigma"], learning_rate=job["learning_rate"],
-        initialization_mode="pca", neighborhood_function="gaussian",
-        distance_function="euclidean", random_seed=job["seed"],
-        device=job.get("device", "cpu"),
-    )
-    som.initialize_weights(data=data, mode="pca")
-    return som
+    return _common.build_torchsom(lib, job, data)
 
 
 fit = _common.fit_torchsom

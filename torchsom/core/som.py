@@ -31,7 +31,7 @@ from torchsom.functional.distances import (
 from torchsom.functional.host_loop import HostMinibatchLoop
 from torchsom.functional.initialization import pca_init, random_init, unit_random_codebook
 from torchsom.functional.metrics import EpochErrors, non_adjacent
-from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
+from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS, is_separable
 from torchsom.functional.smoothing import GridIndex, GridKernel
 from torchsom.functional.training import batch_epoch, minibatch_epoch, minibatch_update
 from torchsom.search import create_search_strategy
@@ -416,7 +416,11 @@ class SOM(BaseSOM):
         n = samples.shape[0]
         errors = EpochErrors(self._positions, adjacency_threshold(self.topology), self._periods)
         sample_sq = torch.linalg.vecdot(samples, samples) if self.algorithm == "batch" else None
-        host_loop = None
+        host_loop = (HostMinibatchLoop(grid, samples, self.batch_size)
+                     if self.algorithm == "minibatch" and HostMinibatchLoop.applies(
+                         samples, is_separable(self.neighborhood_fn),
+                         self._cross_distance is euclidean_cross, self.x * self.y)
+                     else None)
         bar = tqdm(range(self.epochs), desc="Training SOM", unit="epoch", disable=not verbose,
                    leave=True)
         for epoch in bar:
@@ -429,10 +433,6 @@ class SOM(BaseSOM):
                                              data_sq_norms=sample_sq, threads=threads)
                 else:
                     order = torch.randperm(n, generator=self._generator).to(samples.device)
-                    if host_loop is None and HostMinibatchLoop.applies(
-                            samples, kernel, self._cross_distance is euclidean_cross,
-                            self.x * self.y):
-                        host_loop = HostMinibatchLoop(grid, samples, self.batch_size)
                     if host_loop is not None:
                         dist, best = host_loop.epoch(codebook, order, lr, kernel)
                     else:

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from torchsom.functional.blas import blas_threads
+from torchsom.functional.bmu import two_smallest
 from torchsom.functional.smoothing import GridIndex, GridKernel
 
 __all__ = ["HostMinibatchLoop", "LARGE_CODEBOOK"]
@@ -59,7 +60,6 @@ class HostMinibatchLoop:
         n, features = data.shape
         n_neurons = grid.x * grid.y
         dtype = data.dtype
-        self.grid = grid
         self.batch_size = batch = min(batch_size, n)
         self.features = features
         self.row_of = grid.row_of.numpy()
@@ -80,7 +80,7 @@ class HostMinibatchLoop:
         self.per_neuron_tables = (grid.x + grid.n_keys) * n_neurons <= _TABLE_LIMIT
 
     @staticmethod
-    def applies(samples: torch.Tensor, kernel: GridKernel, euclidean: bool,
+    def applies(samples: torch.Tensor, separable: bool, euclidean: bool,
                 n_neurons: int) -> bool:
         """Whether this loop can run the fit (else the torch loop does).
 
@@ -88,14 +88,14 @@ class HostMinibatchLoop:
         ----------
         samples : torch.Tensor
             The training data.
-        kernel : GridKernel
-            Any epoch's kernel (separability does not change between epochs).
+        separable : bool
+            Whether the neighbourhood factorises over the grid axes (the gaussian).
         euclidean : bool
             Whether the map uses the euclidean distance.
         n_neurons : int
             Map size; the loop needs two units for the topographic error.
         """
-        return (euclidean and kernel.separable and n_neurons >= 2
+        return (euclidean and separable and n_neurons >= 2
                 and samples.device.type == "cpu"
                 and samples.dtype in (torch.float32, torch.float64))
 
@@ -159,6 +159,20 @@ class HostMinibatchLoop:
             np.sqrt(found, out=found)
         return torch.from_numpy(found), torch.from_numpy(np.stack((best, second), axis=1))
 
+    def _search_and_rows(self, scores: np.ndarray, start: int, stop: int,
+                         row_table: np.ndarray, key_table: np.ndarray, found: np.ndarray,
+                         best: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Two best units of batch ``start:stop`` from its ``scores`` (overwritten), and
+        the batch's neighbourhood rows (b, n_neurons), pre-scaled for this batch size."""
+        size = stop - start
+        bmu = best[start:stop]
+        two_smallest(scores, bmu, found[start:stop], second[start:stop], self.offsets[:size])
+        rows = self.rows[:size]
+        self._rows(bmu, row_table, key_table, rows)
+        if size != self.batch_size:  # the tables are scaled for full batches
+            rows *= self.batch_size / size
+        return rows
+
     def _rows(self, bmu: np.ndarray, row_table: np.ndarray, key_table: np.ndarray,
               out: np.ndarray) -> None:
         """Neighbourhood rows of the batch's BMUs into ``out`` (b, n_neurons)."""
@@ -177,7 +191,7 @@ class HostMinibatchLoop:
         """Batch loop for large codebooks, updating ``codebook`` (n_neurons, F) in place."""
         features, batch = self.features, self.batch_size
         n = ordered.shape[0]
-        offsets, rows_of = self.offsets, self._rows
+        search_and_rows, tables = self._search_and_rows, (row_table, key_table)
         score_buffer, row_buffer, keep = self.scores, self.rows, self.keep
         score_t, row_t = torch.from_numpy(score_buffer), torch.from_numpy(row_buffer)
         keep_t = torch.from_numpy(keep).unsqueeze(1)
@@ -196,15 +210,7 @@ class HostMinibatchLoop:
             scores = score_buffer[:size]
             torch.mm(search[k], codebook_tt, out=score_t[:size])
             scores += sq_norms
-            bmu = scores.argmin(axis=1, out=best[start:stop])
-            flat = bmu + offsets[:size]
-            scores.take(flat, out=found[start:stop])
-            scores.put(flat, np.inf)
-            scores.argmin(axis=1, out=second[start:stop])
-            rows = row_buffer[:size]
-            rows_of(bmu, row_table, key_table, rows)
-            if size != batch:
-                rows *= batch / size
+            rows = search_and_rows(scores, start, stop, *tables, found, best, second)
             np.matmul(ones[start:stop], rows, out=keep)
             np.subtract(1.0, keep, out=keep)
             codebook.mul_(keep_t)
@@ -220,28 +226,19 @@ class HostMinibatchLoop:
         """Batch loop for small codebooks, on the transposed copy ``codebook_t`` (F, n)."""
         features, batch = self.features, self.batch_size
         n = ordered.shape[0]
-        offsets, rows_of = self.offsets, self._rows
+        search_and_rows, tables = self._search_and_rows, (row_table, key_table)
         update, keep = self.update, self.keep
         mass, sums = update[features], update[:features]
         search = ordered[:, :features]
-        score_buffer, row_buffer = self.scores, self.rows
+        score_buffer = self.scores
         sq_norms = np.einsum("fn,fn->n", codebook_t, codebook_t)
         matmul = np.matmul
         for start in range(0, n, batch):
             stop = min(start + batch, n)
-            size = stop - start
-            scores = score_buffer[:size]
+            scores = score_buffer[: stop - start]
             matmul(search[start:stop], codebook_t, out=scores)
             scores += sq_norms
-            bmu = scores.argmin(axis=1, out=best[start:stop])
-            flat = bmu + offsets[:size]
-            scores.take(flat, out=found[start:stop])
-            scores.put(flat, np.inf)
-            scores.argmin(axis=1, out=second[start:stop])
-            rows = row_buffer[:size]
-            rows_of(bmu, row_table, key_table, rows)
-            if size != batch:
-                rows *= batch / size
+            rows = search_and_rows(scores, start, stop, *tables, found, best, second)
             matmul(ordered[start:stop].T, rows, out=update)
             np.subtract(1.0, mass, out=keep)
             codebook_t *= keep

@@ -49,7 +49,7 @@ def test_epochs_match_the_torch_loop(monkeypatch, large, topology, pbc, dtype, n
     ours, reference = start.clone(), start.clone()
     for epoch, (lr, sigma) in enumerate([(0.9, 2.0), (0.6, 1.2), (0.3, 0.6)]):
         kernel = GridKernel(grid, gaussian, sigma, dtype)
-        assert HostMinibatchLoop.applies(data, kernel, True, x * y)
+        assert HostMinibatchLoop.applies(data, kernel.separable, True, x * y)
         order = torch.randperm(n, generator=torch.Generator().manual_seed(epoch))
         target = ours if epoch else ours.t().contiguous().t()  # a strided codebook once
         dist, best = loop.epoch(target, order, lr, kernel)
@@ -68,11 +68,12 @@ def test_only_euclidean_separable_cpu_float_fits_apply() -> None:
     data = torch.randn(10, 3)
     gaussian = GridKernel(grid, NEIGHBORHOOD_FUNCTIONS["gaussian"], 1.0)
     mexican = GridKernel(grid, NEIGHBORHOOD_FUNCTIONS["mexican_hat"], 1.0)
-    assert HostMinibatchLoop.applies(data, gaussian, True, 16)
-    assert not HostMinibatchLoop.applies(data, gaussian, False, 16)
-    assert not HostMinibatchLoop.applies(data, mexican, True, 16)
-    assert not HostMinibatchLoop.applies(data, gaussian, True, 1)
-    assert not HostMinibatchLoop.applies(data.to(torch.bfloat16), gaussian, True, 16)
+    applies = HostMinibatchLoop.applies
+    assert applies(data, gaussian.separable, True, 16)
+    assert not applies(data, gaussian.separable, False, 16)
+    assert not applies(data, mexican.separable, True, 16)
+    assert not applies(data, gaussian.separable, True, 1)
+    assert not applies(data.to(torch.bfloat16), gaussian.separable, True, 16)
 
 
 def test_blas_threads_limits_and_restores() -> None:

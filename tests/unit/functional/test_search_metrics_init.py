@@ -175,3 +175,16 @@ def test_grid_kernel_rows_and_smoothing_match_dense_reference(
     assert torch.allclose(kernel.rows(bmus), dense[bmus], atol=1e-6)
     values = torch.randn(x * y, 3, generator=torch.Generator().manual_seed(2))
     assert torch.allclose(kernel.smooth(values, chunk=6), dense.T @ values, atol=1e-5)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_smallest_matches_topk_with_ties_to_the_lowest_index(k) -> None:
+    scores = torch.tensor([[3.0, 1.0, 1.0, 0.5], [2.0, 2.0, 5.0, 2.0], [0.0, 9.0, 8.0, 7.0]])
+    values, idx = bmu_module.smallest(scores.clone(), k)
+    if k == 2:
+        assert idx.tolist() == [[3, 1], [0, 1], [0, 3]]
+        assert values.tolist() == [[0.5, 1.0], [2.0, 2.0], [0.0, 7.0]]
+    else:
+        assert idx.tolist() == [[3], [0], [0]]
+        assert values[:, 0].tolist() == [0.5, 2.0, 0.0]
+    assert idx.is_contiguous() and values.is_contiguous()
