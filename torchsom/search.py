@@ -22,10 +22,10 @@ from typing import Any
 
 import torch
 
+from torchsom._engine import search_bmus
 from torchsom._optional import import_optional, is_available
 from torchsom._registry import check_choice
 from torchsom._validation import check_int
-from torchsom.functional.bmu import topk_bmus
 from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
 
 __all__ = [
@@ -104,7 +104,7 @@ class TorchBruteForceSearch(BMUSearchStrategy):
         """Exact top-``k`` search; see :class:`BMUSearchStrategy`."""
         codebook = weights.reshape(-1, weights.shape[-1])
         _check_k(k, codebook.shape[0])
-        return topk_bmus(data, codebook, self._cross, k=k)
+        return search_bmus(data, codebook, self._cross, k=k)
 
     def __getstate__(self) -> dict[str, Any]:
         return _portable(self.__dict__)
