@@ -352,10 +352,10 @@ class SOM(BaseSOM):
         interrupted, e.g. by ``KeyboardInterrupt``), the weights and the random generator
         are restored to what they were before the call and the history is not extended,
         so the map is usable and calling ``fit`` again gives the same result as an
-        uninterrupted call. Mini-batch training with small batches on the CPU runs on one
-        torch thread (restored afterwards), where extra threads only add overhead; the
-        batch rule on the CPU runs its search on ``torch.get_num_threads()`` BLAS threads
-        and the rest on one.
+        uninterrupted call. Training works in coordinates centred on the data mean, so
+        data far from the origin is ranked as precisely as centred data. The thread count
+        of a mini-batch fit is measured on the machine (one thread or
+        ``torch.get_num_threads()``) and restored afterwards.
 
         Parameters
         ----------
