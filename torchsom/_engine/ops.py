@@ -36,49 +36,38 @@ class ArrayOps:
 
     def array(self, tensor: torch.Tensor):
         """The backend's view of a tensor (shares memory where possible)."""
-        raise NotImplementedError
 
     def tensor(self, array) -> torch.Tensor:
         """A torch view of a backend array."""
-        raise NotImplementedError
 
     def empty(self, shape: tuple[int, ...], dtype: torch.dtype, index: bool = False):
         """An uninitialised array of floats (or int64 when ``index``)."""
-        raise NotImplementedError
 
     def arange(self, count: int, step: int = 1):
         """``0, step, 2·step, …`` as int64, length ``count``."""
-        raise NotImplementedError
 
     def take(self, table, index, axis: int):
         """``table`` gathered along ``axis`` at ``index``."""
-        raise NotImplementedError
 
     def top_two(self, scores, best, best_value, second, offsets) -> None:
         """Each row's two smallest columns of ``scores`` (b, n), ties to the lowest index,
         written into ``best``, ``best_value`` and ``second`` (b,); ``scores`` may be
         overwritten. ``offsets`` is ``arange(b) * n``."""
-        raise NotImplementedError
 
     def neighbourhood_rows(self, row_table, key_table, row_index, key_index, best,
                            out) -> None:
         """``out[k] = row_table[row_index[best[k]]] ⊙ key_table[key_index[best[k]]]``: the
         neighbourhood rows (b, n) of a batch's BMUs from the two axis tables, each already
         spread over the neurons ((x, n) and (K, n))."""
-        raise NotImplementedError
 
     def column_sq_norms(self, matrix, out) -> None:
         """``out[j] = Σ_i matrix[i, j]²`` for ``matrix`` (F, n)."""
-        raise NotImplementedError
 
     def row_sq_norms(self, matrix):
         """``Σ_j matrix[i, j]²`` for ``matrix`` (m, F), shape (m,)."""
-        raise NotImplementedError
 
-    @contextlib.contextmanager
-    def threads(self, count: int) -> Iterator[None]:
+    def threads(self, count: int) -> contextlib.AbstractContextManager[None]:
         """Run the block with ``count`` compute threads (restored after)."""
-        yield
 
 
 class NumpyOps(ArrayOps):
