@@ -14,7 +14,6 @@ expressions over either library's arrays.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
 import numpy as np
 import torch
