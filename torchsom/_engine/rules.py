@@ -95,7 +95,6 @@ class MinibatchRule:
         self.scores = ops.empty((batch_size, n_neurons), dtype)
         self.rows = ops.empty((batch_size, n_neurons), dtype)
         self.update = ops.empty((features + 1, n_neurons), dtype)
-        self.keep = ops.empty((n_neurons,), dtype)
         self.offsets = ops.arange(batch_size, n_neurons)
         self.row_of = ops.array(grid.row_of.to(codebook.device))
         self.key_of = ops.array(grid.key_of.to(codebook.device))
@@ -163,7 +162,7 @@ class MinibatchRule:
         self._neighbourhood(best, rows)
         if size != self.batch_size:  # the tables are scaled for full batches
             rows *= self.batch_size / size
-        minibatch_update(self.codebook_t, staged, rows, self.update, self.keep)
+        minibatch_update(self.codebook_t, staged, rows, self.update)
         if self.cross is None:
             ops.column_sq_norms(self.codebook_t, self.sq_norms)
 

@@ -579,8 +579,7 @@ class SOM(BaseSOM):
         codebook_t = self._codebook().t().contiguous()
         with torch.no_grad():
             minibatch_update(codebook_t, staged, rows * (float(learning_rate) / batch.shape[0]),
-                             codebook_t.new_empty(self.num_features + 1, codebook_t.shape[1]),
-                             codebook_t.new_empty(codebook_t.shape[1]))
+                             codebook_t.new_empty(self.num_features + 1, codebook_t.shape[1]))
             self._codebook().copy_(codebook_t.t())
         self._search_strategy.rebuild_index(self.weights)
 

@@ -17,7 +17,7 @@ import torch
 __all__ = ["minibatch_update"]
 
 
-def minibatch_update(codebook_t, staged, rows, update, keep) -> None:
+def minibatch_update(codebook_t, staged, rows, update) -> None:
     """Apply one mini-batch step to ``codebook_t`` in place.
 
     Parameters
@@ -30,12 +30,7 @@ def minibatch_update(codebook_t, staged, rows, update, keep) -> None:
         Shape (b, n): neighbourhood rows scaled by ``lr / (b·f)``.
     update : numpy.ndarray or torch.Tensor
         Shape (F + 1, n): scratch, receives ``stagedᵀ rows``.
-    keep : numpy.ndarray or torch.Tensor
-        Shape (n,): scratch, receives ``1 − Σ_k rows[k]·f``.
     """
-    xp = np if isinstance(codebook_t, np.ndarray) else torch
-    xp.matmul(staged.T, rows, out=update)
-    xp.negative(update[-1], out=keep)
-    keep += 1.0
-    codebook_t *= keep
+    (np if isinstance(codebook_t, np.ndarray) else torch).matmul(staged.T, rows, out=update)
+    codebook_t *= 1.0 - update[-1]
     codebook_t += update[:-1]

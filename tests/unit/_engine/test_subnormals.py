@@ -29,9 +29,9 @@ def watch(monkeypatch):
     found = {"count": 0, "checked": 0}
     real_update, real_smooth = rules.minibatch_update, smoothing.GridKernel.smooth
 
-    def update(codebook_t, staged, rows, update, keep):
-        real_update(codebook_t, staged, rows, update, keep)
-        found["count"] += sum(map(_subnormal_count, (rows, update, keep, codebook_t)))
+    def update(codebook_t, staged, rows, update):
+        real_update(codebook_t, staged, rows, update)
+        found["count"] += sum(map(_subnormal_count, (rows, update, codebook_t)))
         found["checked"] += 1
 
     def smooth(self, values, chunk=2048):
