@@ -88,10 +88,14 @@ class MinibatchRule:
         self.factor = -2.0 if cross_distance is None else 1.0
         self.center = center
         shifted = codebook if center is None else codebook - center
-        self.codebook_t = ops.array(shifted.t().contiguous().clone())  # (F, n)
-        self.sq_norms = ops.empty((n_neurons,), dtype)
-        if cross_distance is None:
-            ops.column_sq_norms(self.codebook_t, self.sq_norms)
+        # euclidean: one extra row −½‖w − c‖², so the staged column f = −2 adds ‖w − c‖²
+        # to every score inside the product (no separate pass over the (b, n) scores)
+        extra = 1 if cross_distance is None else 0
+        self.augmented_t = ops.empty((features + extra, n_neurons), dtype)
+        self.augmented_t[:features] = ops.array(shifted.t())
+        self.codebook_t = self.augmented_t[:features]  # (F, n), a view
+        if extra:
+            self._refresh_norms()
         self.scores = ops.empty((batch_size, n_neurons), dtype)
         self.rows = ops.empty((batch_size, n_neurons), dtype)
         self.update = ops.empty((features + 1, n_neurons), dtype)
@@ -152,7 +156,7 @@ class MinibatchRule:
         size = staged.shape[0]
         scores = self.scores[:size]
         if self.cross is None:
-            euclidean_scores(staged[:, :features], self.codebook_t, self.sq_norms, scores)
+            euclidean_scores(staged, self.augmented_t, None, scores)
         else:
             scores[...] = self.cross(ops.tensor(staged[:, :features]),
                                      ops.tensor(self.codebook_t).t())
@@ -164,7 +168,13 @@ class MinibatchRule:
             rows *= self.batch_size / size
         minibatch_update(self.codebook_t, staged, rows, self.update)
         if self.cross is None:
-            ops.column_sq_norms(self.codebook_t, self.sq_norms)
+            self._refresh_norms()
+
+    def _refresh_norms(self) -> None:
+        """The augmented row: ``−½ ‖w_n − c‖²`` for every neuron."""
+        norms = self.augmented_t[self.features]
+        self.ops.column_sq_norms(self.codebook_t, norms)
+        norms *= -0.5
 
     def distances(self, best_value, sample_sq):
         """BMU distances from ranking values: ``√(score + ‖x − c‖²)`` for the euclidean

@@ -61,8 +61,10 @@ def euclidean_scores(left, right, sq_norms, out):
 
     One of the two factors carries the ``−2``: either ``left`` is the block of samples
     (b, F) and ``right`` is ``−2 Wᵀ`` (F, n), or ``left`` is ``−2 X`` and ``right`` is
-    ``Wᵀ``. ``sq_norms`` (n,) holds ``‖w‖²``. With centred operands (see the module notes)
-    the result is ``‖w − c‖² − 2 (x − c)·(w − c)``.
+    ``Wᵀ``. ``sq_norms`` (n,) holds ``‖w‖²``; it may instead ride inside the product as
+    one more column of ``left`` (−2) and row of ``right`` (−½‖w‖²), with ``sq_norms=None``.
+    With centred operands (see the module notes) the result is
+    ``‖w − c‖² − 2 (x − c)·(w − c)``.
 
     Parameters
     ----------
@@ -70,13 +72,14 @@ def euclidean_scores(left, right, sq_norms, out):
         Shape (b, F).
     right : numpy.ndarray or torch.Tensor
         Shape (F, n), same library and dtype as ``left``.
-    sq_norms : numpy.ndarray or torch.Tensor
-        Shape (n,).
+    sq_norms : numpy.ndarray or torch.Tensor or None
+        Shape (n,), or None when the product already includes it.
     out : numpy.ndarray or torch.Tensor
         Shape (b, n), written and returned.
     """
     (np if isinstance(out, np.ndarray) else torch).matmul(left, right, out=out)
-    out += sq_norms
+    if sq_norms is not None:
+        out += sq_norms
     return out
 
 
