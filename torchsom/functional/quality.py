@@ -264,6 +264,8 @@ def _distortion(samples: torch.Tensor, codebook: torch.Tensor, bmu: torch.Tensor
                 positions: torch.Tensor, periods: tuple[float, float] | None,
                 kernel: Callable[[torch.Tensor, float], torch.Tensor], sigma: float,
                 cross_distance: CrossDistance) -> torch.Tensor:
+    if cross_distance is euclidean_cross:
+        return _euclidean_distortion(samples, codebook, bmu, positions, periods, kernel, sigma)
     n = samples.shape[0]
     step = chunk_size_for(codebook.shape[0], DEFAULT_MEMORY_BUDGET // 2)
     total = torch.zeros((), dtype=torch.float64, device=samples.device)
@@ -272,6 +274,38 @@ def _distortion(samples: torch.Tensor, codebook: torch.Tensor, bmu: torch.Tensor
         h = kernel(grid_distance_sq(positions, bmu[start : start + step], periods), sigma)
         dist = cross_distance(block, codebook)
         total += (h.to(dist.dtype) * dist * dist).sum(dtype=torch.float64)
+    return total / n
+
+
+def _euclidean_distortion(samples: torch.Tensor, codebook: torch.Tensor, bmu: torch.Tensor,
+                          positions: torch.Tensor, periods: tuple[float, float] | None,
+                          kernel: Callable[[torch.Tensor, float], torch.Tensor],
+                          sigma: float) -> torch.Tensor:
+    """Squared euclidean distances expand per BMU group ``c``:
+    ``Σ_{i: c(i)=c} ‖x_i − w_m‖² = Q_c − 2 S_c · w_m + N_c ‖w_m‖²`` with the group's count
+    ``N_c``, sum ``S_c`` and sum of squared norms ``Q_c``, so one pass over the samples and
+    one over neuron pairs (``chunk × M`` at a time) replace ``N × M`` distances."""
+    n, m = samples.shape[0], codebook.shape[0]
+    device = samples.device
+    counts = torch.zeros(m, dtype=torch.float64, device=device)
+    sums = torch.zeros(m, samples.shape[1], dtype=torch.float64, device=device)
+    squares = torch.zeros(m, dtype=torch.float64, device=device)
+    for start in range(0, n, 65536):
+        block = samples[start : start + 65536].double()
+        owner = bmu[start : start + 65536]
+        counts.index_add_(0, owner, torch.ones_like(block[:, 0]))
+        sums.index_add_(0, owner, block)
+        squares.index_add_(0, owner, torch.linalg.vecdot(block, block))
+    weights = codebook.double()
+    weight_sq = torch.linalg.vecdot(weights, weights)
+    step = chunk_size_for(m, DEFAULT_MEMORY_BUDGET // 2)
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    for start in range(0, m, step):
+        groups = torch.arange(start, min(start + step, m), device=device)
+        h = kernel(grid_distance_sq(positions, groups, periods), sigma).double()
+        energy = torch.addmm(squares[groups].unsqueeze(1) + counts[groups].unsqueeze(1)
+                             * weight_sq.unsqueeze(0), sums[groups], weights.T, alpha=-2.0)
+        total += (h * energy).sum()
     return total / n
 
 

@@ -90,23 +90,26 @@ def test_distortion_hand_made() -> None:
     assert float(distortion(torch.tensor([[3.0]]), weights, 1.0, bubble)) == pytest.approx(13.0)
 
 
-@pytest.mark.parametrize("topology,pbc,kernel", [("rectangular", False, "gaussian"),
-                                                 ("hexagonal", True, "bubble"),
-                                                 ("hexagonal", False, "mexican_hat")])
-def test_distortion_equals_the_full_sum(topology: str, pbc: bool, kernel: str,
+@pytest.mark.parametrize("topology,pbc,kernel,cross", [
+    ("rectangular", False, "gaussian", euclidean_cross),
+    ("hexagonal", True, "bubble", euclidean_cross),
+    ("hexagonal", False, "mexican_hat", euclidean_cross),
+    ("rectangular", True, "triangle", manhattan_cross),
+])
+def test_distortion_equals_the_full_sum(topology: str, pbc: bool, kernel: str, cross,
                                         monkeypatch) -> None:
     data, weights = _random_map(4, 3, n=50, seed=2)
     fn = NEIGHBORHOOD_FUNCTIONS[kernel]
     positions = _positions(4, 3, topology)
     periods = grid_periods(4, 3, topology) if pbc else None
-    bmu = torch.cdist(data, weights.reshape(12, 3)).argmin(1)
+    dist = cross(data.double(), weights.reshape(12, 3).double())
     every = grid_distance_sq(positions, torch.arange(12), periods)  # (12, 12), tiny map
-    h = fn(every, 1.5)[bmu].double()
-    expected = (h * torch.cdist(data, weights.reshape(12, 3)).double() ** 2).sum() / 50
-    got = distortion(data, weights, 1.5, fn, topology, pbc)
+    h = fn(every, 1.5)[dist.argmin(1)]
+    expected = (h * dist**2).sum() / 50
+    got = distortion(data, weights, 1.5, fn, topology, pbc, cross)
     assert float(got) == pytest.approx(float(expected), rel=1e-5)
-    monkeypatch.setattr(quality, "chunk_size_for", lambda *a: 7)  # many chunks
-    assert float(distortion(data, weights, 1.5, fn, topology, pbc)) == pytest.approx(
+    monkeypatch.setattr(quality, "chunk_size_for", lambda *a: 5)  # many chunks
+    assert float(distortion(data, weights, 1.5, fn, topology, pbc, cross)) == pytest.approx(
         float(got), rel=1e-6)
 
 
