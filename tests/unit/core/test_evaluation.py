@@ -108,3 +108,16 @@ def test_bad_input_is_rejected() -> None:
     single = SOM(1, 1, 3, device="cpu")
     with pytest.raises(ValueError, match=r"at least 2 neurons; this map has x=1, y=1"):
         single.evaluate(data)
+
+
+def test_the_documented_measurement_script_runs() -> None:
+    # docs/quality.md quotes docs/scripts/quality_memory.py at 10⁶ samples; run it small
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "docs" / "scripts" / "quality_memory.py"
+    spec = importlib.util.spec_from_file_location("quality_memory", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    seconds, extra = module.main(3000)
+    assert seconds > 0.0 and extra >= 0.0
