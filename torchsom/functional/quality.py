@@ -55,6 +55,7 @@ from torchsom.functional.ranks import (
     argsort_rows,
     check_k,
     continuity,
+    draw_subsample,
     neighborhood_preservation,
     rank_measures,
     tie_group_means,
@@ -495,10 +496,10 @@ def evaluate_map(
     check_k(k, used, used < n)
     dist, best = topk_bmus(samples, codebook, cross_distance, k=2)
     exact_positions = _grid(weights, topology, pbc, torch.float64)[0]
+    ranked, ranked_bmu, _ = draw_subsample(samples, best[:, 0], sample_size, random_state)
     trust, cont, preserved = rank_measures(
-        samples, exact_positions[best[:, 0]], k, cross_distance=cross_distance,
-        periods=periods, decimals=GRID_DECIMALS, sample_size=sample_size,
-        random_state=random_state,
+        ranked, exact_positions[ranked_bmu], k, cross_distance=cross_distance,
+        periods=periods, decimals=GRID_DECIMALS, sample_size=None,
     )
     values = {
         "quantization_error": dist[:, 0].mean(),

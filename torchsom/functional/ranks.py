@@ -41,6 +41,7 @@ __all__ = [
     "continuity",
     "neighborhood_preservation",
     "argsort_rows",
+    "draw_subsample",
     "tie_counts",
     "tie_group_means",
 ]
@@ -139,8 +140,12 @@ def check_k(k: int, n: int, subsampled: bool) -> int:
     return k
 
 
-def _subsample(data: torch.Tensor, embedded: torch.Tensor, sample_size: int | None,
-               random_state: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
+def draw_subsample(data: torch.Tensor, embedded: torch.Tensor, sample_size: int | None,
+                   random_state: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
+    """Rows of ``data`` and ``embedded`` (same count): all of them when there are at most
+    ``sample_size`` (or it is None), else ``sample_size`` rows drawn without replacement by
+    a private generator seeded with ``random_state``, in their original order. The third
+    value says whether rows were drawn."""
     random_state = check_int("random_state", random_state, 0)
     if sample_size is None:
         return data, embedded, False
@@ -219,7 +224,7 @@ def rank_measures(
             f"embedded must have one row per sample of data ({data.shape[0]}); got shape "
             f"{tuple(embedded.shape)}."
         )
-    data, embedded, subsampled = _subsample(data, embedded, sample_size, random_state)
+    data, embedded, subsampled = draw_subsample(data, embedded, sample_size, random_state)
     n = data.shape[0]
     k = check_k(k, n, subsampled)
     spots, spot_of, spot_size = torch.unique(embedded, dim=0, return_inverse=True,

@@ -12,6 +12,7 @@ from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 
 import torchsom.functional.ranks as ranks
 from torchsom.functional.ranks import (
+    argsort_rows,
     continuity,
     neighborhood_preservation,
     rank_measures,
@@ -142,6 +143,12 @@ def test_tie_counts_weighted_and_plain() -> None:
     below, tied = tie_counts(keys, torch.tensor([1, 2, 3, 4, 5]))
     assert below.tolist() == [[6.0, 4.0, 6.0, 0.0, 6.0]]
     assert tied.tolist() == [[9.0, 2.0, 9.0, 4.0, 9.0]]
+
+
+def test_row_order_is_the_same_through_numpy_and_torch() -> None:
+    keys = torch.tensor([[3.0, 1.0, 2.0], [0.5, 2.5, 1.5]])
+    assert argsort_rows(keys).tolist() == [[1, 2, 0], [0, 2, 1]]  # numpy (CPU floats)
+    assert argsort_rows(keys.half()).tolist() == [[1, 2, 0], [0, 2, 1]]  # torch elsewhere
 
 
 def test_tie_group_means() -> None:
