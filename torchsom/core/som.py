@@ -460,6 +460,48 @@ class SOM(BaseSOM):
                              adjacency_threshold(self.topology), self._periods)
         return float(wrong.float().mean())
 
+    def evaluate(
+        self,
+        data: Any,
+        k: int = 5,
+        sigma: float | None = None,
+        sample_size: int | None = 2000,
+        random_state: int = 0,
+    ) -> dict[str, float]:
+        """Every quality measure of the map on ``data``, as a dict of float.
+
+        Keys: ``quantization_error``, ``topographic_error`` (a ratio), ``trustworthiness``,
+        ``continuity``, ``neighborhood_preservation`` (at ``k``), ``topographic_product``,
+        ``distortion`` (at ``sigma``) and ``explained_variance``; formulas and references
+        in :mod:`torchsom.functional.quality`. One chunked BMU search serves them all.
+
+        Parameters
+        ----------
+        data : array-like
+            Shape (n_samples, num_features).
+        k : int, default=5
+            Neighbourhood size of the rank measures, ``1 <= k <= n - 2``.
+        sigma : float, optional
+            Neighbourhood width of the distortion; defaults to the last epoch's sigma of
+            the schedule.
+        sample_size : int or None, default=2000
+            Above this many samples the rank measures (trustworthiness, continuity,
+            neighbourhood preservation) run exactly on a random subsample of this size;
+            None runs them on all samples (time grows with n²).
+        random_state : int, default=0
+            Seed of that subsample.
+
+        Returns
+        -------
+        QualityReport
+            A dict ``name → float``; its attributes ``k``, ``sigma``, ``n_samples``,
+            ``rank_samples`` and ``subsampled`` say how it was computed.
+        """
+        from torchsom.core import evaluation
+
+        return evaluation.evaluate_som(self, data, k=k, sigma=sigma, sample_size=sample_size,
+                                       random_state=random_state)
+
     def _calculate_distances_to_neurons(self, data: Any) -> torch.Tensor:
         """Distances to every neuron: (x, y) for one 1-D sample, else (b, x, y)."""
         one = _is_single_sample(data)
