@@ -441,7 +441,7 @@ class SOM(BaseSOM):
         """Mean distance from each sample to its BMU, in the map's distance metric."""
         samples = self._check_data(data)
         dist, _ = self._best_units(samples, 1)
-        return float(dist.mean())
+        return float(dist[:, 0].contiguous().mean())
 
     def topographic_error(self, data: Any) -> float:
         """Share of samples (a ratio in [0, 1]) whose two best units are not adjacent.

@@ -502,7 +502,7 @@ def evaluate_map(
         periods=periods, decimals=GRID_DECIMALS, sample_size=None,
     )
     values = {
-        "quantization_error": dist[:, 0].mean(),
+        "quantization_error": dist[:, 0].contiguous().mean(),
         "topographic_error": _topographic_error(best, positions, topology, periods),
         "trustworthiness": trust,
         "continuity": cont,
