@@ -1,0 +1,267 @@
+"""Sweep runner: per-step time of one backend at many points (inside a torch venv).
+
+Started as ``python runners/run_<backend>.py JOB.json`` with ``job["kind"] == "sweep"``
+(``_common.main`` hands over to :func:`main`). The job lists the points; for each one the
+runner
+
+1. loads the point's data and checks whether ``torch.set_flush_denormal`` is supported;
+2. fits a 1-epoch map once (warm-up, and calibration: ``ΔE`` is chosen so that a fit of
+   ``E2 = 1 + ΔE`` epochs takes about ``target_s`` more than one of ``E1 = 1``, within the
+   point's time budget);
+3. runs ``rounds`` rounds; each round fits fresh maps of ``E1`` and ``E2`` epochs under
+   each flush-denormal mode of ``job["flush_modes"]`` (the order alternates between
+   rounds). Only ``fit`` is timed (wall clock and process CPU time): import, data
+   loading, construction and PCA initialisation are outside the timed region, and the
+   fixed per-fit setup cancels in ``t(E2) − t(E1)``;
+4. with ``job["floor"]``, times the step's two products directly at the point's shapes
+   (median of many calls, flush-denormal off): the compute floor.
+
+One JSON line per finished point goes to ``sweep.jsonl``; ``progress.json`` names the
+point and fit in flight (the driver kills a point past its cap and restarts the runner
+on the next point); ``sweep-process.json`` holds what is per process (versions, matmul
+rate at start and end, flush-denormal support).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import time
+import traceback
+from typing import Any
+
+MATMUL = 1024
+
+
+def _write_json(path: str, value: Any) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as fh:
+        json.dump(value, fh)
+    os.replace(tmp, path)
+
+
+def median_call_us(fn, sync=lambda: None, samples: int = 15, sample_s: float = 0.002) -> float:
+    """Median over ``samples`` samples of the per-call time of ``fn`` in µs.
+
+    Each sample repeats ``fn`` enough times to last about ``sample_s`` (at least once),
+    after a few warm-up calls.
+    """
+    for _ in range(3):
+        fn()
+    sync()
+    start = time.perf_counter()
+    fn()
+    sync()
+    once = max(time.perf_counter() - start, 1e-7)
+    inner = max(1, int(sample_s / once))
+    values = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        sync()
+        values.append((time.perf_counter() - start) / inner * 1e6)
+    return statistics.median(values)
+
+
+def matmul_gflops(torch, device: str = "cpu") -> float:
+    """Rate of a float32 1024³ matmul in GFLOP/s (median of 7 calls)."""
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(MATMUL, MATMUL, generator=gen).to(device)
+    b = torch.randn(MATMUL, MATMUL, generator=gen).to(device)
+    us = median_call_us(lambda: a @ b, _sync(torch, device), samples=7, sample_s=0.0)
+    return 2 * MATMUL**3 / (us * 1e-6) / 1e9
+
+
+def _sync(torch, device: str):
+    return torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
+
+
+def floor_products(torch, rows: int, features: int, neurons: int,
+                   device: str = "cpu") -> dict[str, float]:
+    """Time the search ``(rows, F) @ (F, n)`` and the update ``(F, rows) @ (rows, n)``.
+
+    float32, operands laid out as a training step has them: the data rows ``(rows, F)``
+    and the codebook ``(n, F)`` contiguous, so the search multiplies by the codebook's
+    transpose and the update by the rows' transpose.
+    """
+    gen = torch.Generator().manual_seed(0)
+    rows_t = torch.randn(rows, features, generator=gen).to(device)
+    book = torch.randn(neurons, features, generator=gen).to(device)
+    weights = torch.rand(rows, neurons, generator=gen).to(device)
+    scores = torch.empty(rows, neurons, device=device)
+    update = torch.empty(features, neurons, device=device)
+    sync = _sync(torch, device)
+    search_us = median_call_us(lambda: torch.mm(rows_t, book.t(), out=scores), sync)
+    update_us = median_call_us(lambda: torch.mm(rows_t.t(), weights, out=update), sync)
+    flops = 2 * rows * features * neurons
+    return {"search_us": search_us, "update_us": update_us, "us": search_us + update_us,
+            "search_gflops": flops / (search_us * 1e-6) / 1e9,
+            "update_gflops": flops / (update_us * 1e-6) / 1e9}
+
+
+class Progress:
+    """Writes ``progress.json``: the point and fit in flight (read by the driver)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.record: dict[str, Any] = {}
+
+    def point(self, point_id: str) -> None:
+        self.record = {"point": point_id, "point_started": time.time(), "fits": []}
+        _write_json(self.path, self.record)
+
+    def fit(self, epochs: int, steps: int, flush: bool) -> None:
+        self.record.update(epochs=epochs, steps=steps, flush_denormal=flush,
+                           fit_started=time.time())
+        _write_json(self.path, self.record)
+
+    def clear(self) -> None:
+        """No point in flight (between points, and after the last one)."""
+        self.record = {"point": None, "point_started": None, "fits": []}
+        _write_json(self.path, self.record)
+
+    def fit_done(self, epochs: int, wall_s: float, flush: bool) -> None:
+        self.record["fits"].append({"epochs": epochs, "wall_s": wall_s,
+                                    "flush_denormal": flush})
+        self.record["fit_started"] = None
+        _write_json(self.path, self.record)
+
+
+def flush_supported(torch) -> bool:
+    """Whether this CPU can flush denormals (``torch.set_flush_denormal`` says so)."""
+    supported = bool(torch.set_flush_denormal(True))
+    torch.set_flush_denormal(False)
+    return supported
+
+
+def extra_epochs(calibration_s: float, target_s: float, budget_left_s: float, modes: int,
+                 max_extra: int) -> int:
+    """``ΔE``: about ``target_s`` of extra work, and one round within the budget left.
+
+    A round fits ``1 + (1 + ΔE)`` epochs per mode, each about ``calibration_s`` (the time
+    of a 1-epoch fit, setup included, so this errs on the short side).
+    """
+    per_epoch = max(calibration_s, 1e-6)
+    wanted = math.ceil(target_s / per_epoch)
+    affordable = math.floor(0.8 * budget_left_s / (modes * per_epoch)) - 2
+    return max(1, min(wanted, affordable, max_extra))
+
+
+def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
+              supported: bool) -> dict[str, Any]:
+    """Measure one point (see the module docstring)."""
+    import numpy as np
+
+    progress.point(point["id"])
+    started = time.perf_counter()
+    pjob = {**job, **point, "repeats": 1}
+    data = impl.load_data(lib, pjob, np.load(point["data_path"]))
+    sync = getattr(impl, "sync", None)
+    steps = int(point["steps_per_epoch"])
+    modes = [bool(m) for m in job.get("flush_modes", [False])]
+    if not supported:
+        modes = [False]
+
+    def timed_fit(epochs: int, flush: bool) -> tuple[float, float]:
+        torch.set_flush_denormal(flush)
+        local = {**pjob, "epochs": epochs}
+        som = impl.build(lib, local, data)
+        if sync:
+            sync(lib, local)
+        progress.fit(epochs, epochs * steps, flush)
+        wall, cpu = time.perf_counter(), time.process_time()
+        impl.fit(lib, local, som, data)
+        if sync:
+            sync(lib, local)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        progress.fit_done(epochs, wall, flush)
+        torch.set_flush_denormal(False)
+        return wall, cpu
+
+    calibration = timed_fit(1, False)[0]
+    budget = float(job.get("point_budget_s") or 1e9)
+    left = budget - (time.perf_counter() - started)
+    extra = extra_epochs(calibration, float(job["target_s"]), left, len(modes),
+                         int(job.get("max_extra_epochs", 400)))
+    e1, e2 = 1, 1 + extra
+    rounds: list[dict[str, Any]] = []
+    for r in range(int(job["rounds"])):
+        order = modes if r % 2 == 0 else modes[::-1]
+        record = {}
+        round_start = time.perf_counter()
+        for flush in order:
+            short, long = timed_fit(e1, flush), timed_fit(e2, flush)
+            record["ftz" if flush else "plain"] = {"e1_wall": short[0], "e1_cpu": short[1],
+                                                   "e2_wall": long[0], "e2_cpu": long[1]}
+        rounds.append(record)
+        spent = time.perf_counter() - started
+        if spent + (time.perf_counter() - round_start) > 0.8 * budget:
+            break
+    out: dict[str, Any] = {"point": point["id"], "status": "ok", "e1": e1, "e2": e2,
+                           "extra_epochs": extra, "steps_per_epoch": steps,
+                           "calibration_s": calibration, "rounds": rounds,
+                           "flush_denormal_supported": supported}
+    for key, name in (("plain", "step_us"), ("ftz", "step_us_ftz")):
+        walls = [(r[key]["e1_wall"], r[key]["e2_wall"]) for r in rounds if key in r]
+        cpus = [(r[key]["e1_cpu"], r[key]["e2_cpu"]) for r in rounds if key in r]
+        out[name] = _median_step(walls, extra, steps)
+        out[name.replace("_us", "_cpu_us")] = _median_step(cpus, extra, steps)
+    if out["step_us"] and out["step_us_ftz"]:
+        out["denormal_ratio"] = out["step_us"] / out["step_us_ftz"]
+    else:
+        out["denormal_ratio"] = None
+        out["denormal_note"] = ("flush-denormal is not supported on this CPU" if not supported
+                                else "not measured for this backend")
+    if job.get("floor"):
+        out["floor"] = floor_products(torch, int(point["rows"]), int(point["features"]),
+                                      int(point["neurons"]), job.get("device", "cpu"))
+    out["point_s"] = time.perf_counter() - started
+    return out
+
+
+def _median_step(pairs, extra: int, steps: int) -> float | None:
+    if not pairs:
+        return None
+    return statistics.median((b - a) / (extra * steps) * 1e6 for a, b in pairs)
+
+
+def main(impl, job: dict) -> int:
+    """Run every point of ``job``; return 0 when the process got through all of them."""
+    out_dir = job["out_dir"]
+    os.makedirs(out_dir, exist_ok=True)
+    progress = Progress(os.path.join(out_dir, "progress.json"))
+    process: dict[str, Any] = {"ok": False}
+    process_path = os.path.join(out_dir, "sweep-process.json")
+    try:
+        lib = impl.import_lib(job)
+        import torch
+
+        torch.set_num_threads(int(job["threads"]))
+        supported = flush_supported(torch)
+        process.update(versions=impl.versions(lib), threads_seen=torch.get_num_threads(),
+                       flush_denormal_supported=supported)
+        if job.get("floor"):
+            process["matmul_gflops_start"] = matmul_gflops(torch, job.get("device", "cpu"))
+        _write_json(process_path, process)
+        with open(os.path.join(out_dir, "sweep.jsonl"), "a") as results:
+            for point in job["points"]:
+                try:
+                    line = run_point(impl, lib, torch, job, point, progress, supported)
+                except Exception as exc:  # one failing point does not stop the others
+                    line = {"point": point["id"], "status": "error",
+                            "reason": f"{type(exc).__name__}: {exc}",
+                            "traceback": traceback.format_exc()[-2000:]}
+                results.write(json.dumps(line) + "\n")
+                results.flush()
+                progress.clear()
+        if job.get("floor"):
+            process["matmul_gflops_end"] = matmul_gflops(torch, job.get("device", "cpu"))
+        process["ok"] = True
+    except BaseException as exc:  # report every failure to the driver
+        process.update(ok=False, error=f"{type(exc).__name__}: {exc}",
+                       traceback=traceback.format_exc())
+    _write_json(process_path, process)
+    return 0 if process["ok"] else 1

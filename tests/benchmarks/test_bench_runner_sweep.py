@@ -1,0 +1,149 @@
+"""benchmarks/runners/_sweep.py: per-step timing, the floor, flush-denormal, progress."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from benchmarks import sweep
+from benchmarks.sweep_run import RUNNERS
+
+
+def load_runner(name: str):
+    sys.path.insert(0, str(RUNNERS))
+    try:
+        spec = importlib.util.spec_from_file_location(name, RUNNERS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(RUNNERS))
+    return module
+
+
+class FlushTorch:
+    """torch, except that ``set_flush_denormal`` only records the mode."""
+
+    def __init__(self) -> None:
+        self.flush = False
+        self.calls: list[bool] = []
+
+    def set_flush_denormal(self, on: bool) -> bool:
+        self.flush = bool(on)
+        self.calls.append(self.flush)
+        return True
+
+    def __getattr__(self, name):
+        return getattr(torch, name)
+
+
+class SleepyBackend:
+    """A fit sleeps 1 ms per step (0.5 ms with flush-denormal on) after 5 ms of setup."""
+
+    torch_ = None
+
+    @staticmethod
+    def load_data(lib, job, array):
+        return array
+
+    @staticmethod
+    def build(lib, job, data):
+        return {"epochs": job["epochs"]}
+
+    @classmethod
+    def fit(cls, lib, job, som, data):
+        per_step = 0.5e-3 if cls.torch_.flush else 1e-3
+        time.sleep(0.005 + som["epochs"] * job["steps_per_epoch"] * per_step)
+
+
+def test_point_timing_cancels_setup_and_sees_flush_denormal(tmp_path: Path) -> None:
+    fake = FlushTorch()
+    SleepyBackend.torch_ = fake
+    data = tmp_path / "d.npy"
+    np.save(data, np.zeros((16, 4), np.float32))
+    point = {**sweep.SweepPoint("minibatch", 4, 4, 3, 2, 16).spec(), "data_path": str(data)}
+    job = {"rounds": 2, "target_s": 0.06, "flush_modes": [False, True], "floor": True,
+           "point_budget_s": 60.0}
+    sweeper = load_runner("_sweep")
+    progress = sweeper.Progress(str(tmp_path / "progress.json"))
+    out = sweeper.run_point(SleepyBackend, None, fake, job, point, progress, supported=True)
+    assert out["status"] == "ok" and out["steps_per_epoch"] == 4 and out["e1"] == 1
+    assert out["extra_epochs"] >= 2 and len(out["rounds"]) == 2
+    assert out["step_us"] == pytest.approx(1000.0, rel=0.35)
+    assert out["step_us_ftz"] == pytest.approx(500.0, rel=0.35)
+    assert out["denormal_ratio"] == pytest.approx(2.0, rel=0.4)
+    assert out["step_cpu_us"] < out["step_us"]  # sleeping takes no CPU time
+    assert True in fake.calls and fake.calls[-1] is False  # left off after the point
+    floor = out["floor"]
+    assert floor["us"] == pytest.approx(floor["search_us"] + floor["update_us"])
+    assert floor["search_us"] > 0 and floor["update_gflops"] > 0
+    record = json.loads((tmp_path / "progress.json").read_text())
+    assert record["point"] == point["id"] and len(record["fits"]) == 1 + 2 * 2 * 2
+
+
+def test_unsupported_flush_measures_one_mode(tmp_path: Path) -> None:
+    fake = FlushTorch()
+    SleepyBackend.torch_ = fake
+    data = tmp_path / "d.npy"
+    np.save(data, np.zeros((8, 4), np.float32))
+    point = {**sweep.SweepPoint("batch", None, 4, 3, 2, 8).spec(), "data_path": str(data)}
+    job = {"rounds": 1, "target_s": 0.02, "flush_modes": [False, True], "floor": False}
+    sweeper = load_runner("_sweep")
+    out = sweeper.run_point(SleepyBackend, None, fake, job, point,
+                            sweeper.Progress(str(tmp_path / "p.json")), supported=False)
+    assert out["denormal_ratio"] is None and "not supported" in out["denormal_note"]
+    assert out["step_us_ftz"] is None and "floor" not in out and True not in fake.calls
+
+
+def test_extra_epochs_respects_target_and_budget() -> None:
+    sweeper = load_runner("_sweep")
+    assert sweeper.extra_epochs(0.01, 0.25, 100.0, 2, 400) == 25
+    assert sweeper.extra_epochs(1e-5, 0.25, 100.0, 2, 400) == 400
+    # 2 s per epoch with 20 s left and 2 modes: a round must stay within 80 % of it
+    assert sweeper.extra_epochs(2.0, 0.25, 20.0, 2, 400) == 1
+    assert sweeper.extra_epochs(0.1, 10.0, 20.0, 2, 400) == 78
+
+
+def test_median_call_us_measures_a_known_cost() -> None:
+    sweeper = load_runner("_sweep")
+    us = sweeper.median_call_us(lambda: time.sleep(0.002), samples=3, sample_s=0.004)
+    assert 1900 <= us <= 6000
+
+
+def test_sweep_main_with_our_runner(tmp_path: Path) -> None:
+    """Our real runner module through the sweep protocol; a broken point does not stop it."""
+    runner = load_runner("run_ours")
+    data = tmp_path / "d.npy"
+    rng = np.random.default_rng(0)
+    np.save(data, rng.normal(size=(64, 4)).astype(np.float32))
+    good = {**sweep.SweepPoint("minibatch", 16, 4, 3, 2, 64).spec(), "data_path": str(data)}
+    bad = {**sweep.SweepPoint("batch", None, 4, 3, 2, 64).spec(),
+           "data_path": str(tmp_path / "missing.npy")}
+    job = {"kind": "sweep", "backend": "ours", "threads": 1, "device": "cpu", "sigma": 1.45,
+           "learning_rate": 0.95, "constant_lr": False, "seed": 42, "points": [bad, good],
+           "rounds": 1, "target_s": 0.01, "max_extra_epochs": 5, "point_budget_s": 60,
+           "flush_modes": [False, True], "floor": True, "out_dir": str(tmp_path / "out")}
+    threads = torch.get_num_threads()
+    try:
+        sweeper = load_runner("_sweep")
+        assert sweeper.main(runner, job) == 0
+    finally:
+        torch.set_num_threads(threads)
+        torch.set_flush_denormal(False)
+    lines = [json.loads(x) for x in (tmp_path / "out" / "sweep.jsonl").read_text().splitlines()]
+    assert [x["point"] for x in lines] == [bad["id"], good["id"]]
+    assert lines[0]["status"] == "error" and "missing.npy" in lines[0]["reason"]
+    ok = lines[1]
+    assert ok["status"] == "ok" and ok["step_us"] is not None and ok["floor"]["us"] > 0
+    assert isinstance(ok["flush_denormal_supported"], bool)
+    assert (ok["denormal_ratio"] is not None) == ok["flush_denormal_supported"]
+    process = json.loads((tmp_path / "out" / "sweep-process.json").read_text())
+    assert process["ok"] and process["threads_seen"] == 1
+    assert process["matmul_gflops_start"] > 0 and process["matmul_gflops_end"] > 0
+    assert json.loads((tmp_path / "out" / "progress.json").read_text())["point"] is None
