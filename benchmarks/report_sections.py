@@ -118,7 +118,7 @@ def config_table(res: Results, cid: str) -> list[str]:
     return table(header_, rows)
 
 
-GROUPS = (("tutorial", "Tutorial"), ("grid", "16000×300 on a 25×15 map"),
+GROUPS = (("tutorial", "Tutorial"), ("grid", "25×15 map"),
           ("bigmap", "90×70 map"), ("huge", "10⁶ samples"), ("smoke", "Smoke"))
 
 

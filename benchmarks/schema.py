@@ -35,7 +35,7 @@ Entry (one configuration × variant × thread count)::
 Sweep point result (one point × backend, see benchmarks/sweep.py)::
 
     point, backend, status ("ok" | "timeout" | "oom" | "error"), reason (not "ok")
-    e1, e2, extra_epochs, steps_per_epoch, calibration_s, rounds (raw fit times)
+    e1, e2, extra_epochs, steps_per_epoch, epoch_s, calibration, rounds (raw fit times)
     step_us, step_cpu_us            median µs per step, flush-denormal off
     step_us_ftz, step_cpu_us_ftz    the same with torch.set_flush_denormal(True) (ours)
     denormal_ratio                  step_us / step_us_ftz (ours; None if unsupported)

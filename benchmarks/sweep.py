@@ -219,6 +219,9 @@ def assess(point: dict[str, Any], ours: dict[str, Any] | None,
     out: dict[str, Any] = {"point": point["id"], "notes": []}
     good = ours is not None and ours.get("status") == "ok"
     step = ours.get("step_us") if good else None
+    if step is not None and step <= 0:
+        out["notes"].append("ours: timing too noisy (non-positive step time)")
+        step = None
     out["step_us"] = step
     floor = (ours.get("floor") or {}).get("us") if good else None
     out["floor_us"] = floor

@@ -5,9 +5,10 @@ Started as ``python runners/run_<backend>.py JOB.json`` with ``job["kind"] == "s
 runner
 
 1. loads the point's data and checks whether ``torch.set_flush_denormal`` is supported;
-2. fits a 1-epoch map once (warm-up, and calibration: ``ΔE`` is chosen so that a fit of
-   ``E2 = 1 + ΔE`` epochs takes about ``target_s`` more than one of ``E1 = 1``, within the
-   point's time budget);
+2. calibrates (and warms up): fits of 1, 2, 5, 17, ... epochs until the extra epochs cost
+   a quarter of ``target_s``, giving the time of an epoch without the fit's setup; ``ΔE``
+   is then chosen so that a fit of ``E2 = 1 + ΔE`` epochs takes about ``target_s`` more
+   than one of ``E1 = 1``, within the point's time budget;
 3. runs ``rounds`` rounds; each round fits fresh maps of ``E1`` and ``E2`` epochs under
    each flush-denormal mode of ``job["flush_modes"]`` (the order alternates between
    rounds). Only ``fit`` is timed (wall clock and process CPU time): import, data
@@ -137,17 +138,46 @@ def flush_supported(torch) -> bool:
     return supported
 
 
-def extra_epochs(calibration_s: float, target_s: float, budget_left_s: float, modes: int,
+def extra_epochs(epoch_s: float, target_s: float, budget_left_s: float, modes: int,
                  max_extra: int) -> int:
     """``ΔE``: about ``target_s`` of extra work, and one round within the budget left.
 
-    A round fits ``1 + (1 + ΔE)`` epochs per mode, each about ``calibration_s`` (the time
-    of a 1-epoch fit, setup included, so this errs on the short side).
+    A round fits ``1 + (1 + ΔE)`` epochs per mode, each about ``epoch_s``.
     """
-    per_epoch = max(calibration_s, 1e-6)
+    per_epoch = max(epoch_s, 1e-7)
     wanted = math.ceil(target_s / per_epoch)
     affordable = math.floor(0.8 * budget_left_s / (modes * per_epoch)) - 2
     return max(1, min(wanted, affordable, max_extra))
+
+
+def calibrate(timed_fit, target_s: float, budget_s: float,
+              max_extra: int) -> tuple[float, list[dict[str, float]]]:
+    """Time of one epoch without the fit's setup, from fits of growing length.
+
+    Fits 1 epoch, then ``1 + k`` epochs for ``k = 1, 4, 16, ...`` until the extra ``k``
+    epochs take a quarter of ``target_s``, ``k`` reaches ``max_extra``, or the next fit
+    would take more than 30 % of ``budget_s`` (then the estimate keeps the setup in, which
+    errs on the long side).
+
+    Returns
+    -------
+    epoch_s : float
+    fits : list of dict
+        ``{"epochs", "wall_s"}`` of every calibration fit.
+    """
+    start = time.perf_counter()
+    base = timed_fit(1)
+    fits = [{"epochs": 1, "wall_s": base}]
+    epoch_s, extra = base, 1
+    while time.perf_counter() - start + base + extra * epoch_s <= 0.3 * budget_s:
+        wall = timed_fit(1 + extra)
+        fits.append({"epochs": 1 + extra, "wall_s": wall})
+        if wall > base:
+            epoch_s = (wall - base) / extra
+        if wall - base >= target_s / 4 or extra >= max_extra:
+            break
+        extra = min(extra * 4, max_extra)
+    return epoch_s, fits
 
 
 def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
@@ -181,11 +211,13 @@ def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
         torch.set_flush_denormal(False)
         return wall, cpu
 
-    calibration = timed_fit(1, False)[0]
     budget = float(job.get("point_budget_s") or 1e9)
+    max_extra = int(job.get("max_extra_epochs", 400))
+    epoch_s, calibration = calibrate(lambda epochs: timed_fit(epochs, False)[0],
+                                     float(job["target_s"]),
+                                     budget - (time.perf_counter() - started), max_extra)
     left = budget - (time.perf_counter() - started)
-    extra = extra_epochs(calibration, float(job["target_s"]), left, len(modes),
-                         int(job.get("max_extra_epochs", 400)))
+    extra = extra_epochs(epoch_s, float(job["target_s"]), left, len(modes), max_extra)
     e1, e2 = 1, 1 + extra
     rounds: list[dict[str, Any]] = []
     for r in range(int(job["rounds"])):
@@ -202,19 +234,21 @@ def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
             break
     out: dict[str, Any] = {"point": point["id"], "status": "ok", "e1": e1, "e2": e2,
                            "extra_epochs": extra, "steps_per_epoch": steps,
-                           "calibration_s": calibration, "rounds": rounds,
+                           "epoch_s": epoch_s, "calibration": calibration, "rounds": rounds,
                            "flush_denormal_supported": supported}
     for key, name in (("plain", "step_us"), ("ftz", "step_us_ftz")):
         walls = [(r[key]["e1_wall"], r[key]["e2_wall"]) for r in rounds if key in r]
         cpus = [(r[key]["e1_cpu"], r[key]["e2_cpu"]) for r in rounds if key in r]
         out[name] = _median_step(walls, extra, steps)
         out[name.replace("_us", "_cpu_us")] = _median_step(cpus, extra, steps)
-    if out["step_us"] and out["step_us_ftz"]:
-        out["denormal_ratio"] = out["step_us"] / out["step_us_ftz"]
-    else:
-        out["denormal_ratio"] = None
+    out["denormal_ratio"] = None
+    if out["step_us_ftz"] is None:
         out["denormal_note"] = ("flush-denormal is not supported on this CPU" if not supported
                                 else "not measured for this backend")
+    elif out["step_us"] <= 0 or out["step_us_ftz"] <= 0:
+        out["denormal_note"] = "timing too noisy: a step time came out non-positive"
+    else:
+        out["denormal_ratio"] = out["step_us"] / out["step_us_ftz"]
     if job.get("floor"):
         out["floor"] = floor_products(torch, int(point["rows"]), int(point["features"]),
                                       int(point["neurons"]), job.get("device", "cpu"))

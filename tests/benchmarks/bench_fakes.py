@@ -37,7 +37,7 @@ def ours_point(point: sweep.SweepPoint, step_us: float, floor: float,
     """Our sweep result at ``point``: ``step_us`` per step against a ``floor`` µs floor."""
     return {"point": point.id, "backend": "ours", "status": "ok", "e1": 1, "e2": 11,
             "extra_epochs": 10, "steps_per_epoch": point.steps_per_epoch,
-            "calibration_s": 0.01, "rounds": [{}, {}, {}],
+            "epoch_s": 0.01, "calibration": [], "rounds": [{}, {}, {}],
             "step_us": step_us, "step_cpu_us": step_us * 0.9,
             "step_us_ftz": None if denormal is None else step_us / denormal,
             "denormal_ratio": denormal, "flush_denormal_supported": denormal is not None,

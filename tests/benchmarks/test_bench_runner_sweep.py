@@ -84,7 +84,8 @@ def test_point_timing_cancels_setup_and_sees_flush_denormal(tmp_path: Path) -> N
     assert floor["us"] == pytest.approx(floor["search_us"] + floor["update_us"])
     assert floor["search_us"] > 0 and floor["update_gflops"] > 0
     record = json.loads((tmp_path / "progress.json").read_text())
-    assert record["point"] == point["id"] and len(record["fits"]) == 1 + 2 * 2 * 2
+    assert record["point"] == point["id"]
+    assert len(record["fits"]) == len(out["calibration"]) + 2 * 2 * 2  # rounds × modes × 2
 
 
 def test_unsupported_flush_measures_one_mode(tmp_path: Path) -> None:
@@ -110,10 +111,31 @@ def test_extra_epochs_respects_target_and_budget() -> None:
     assert sweeper.extra_epochs(0.1, 10.0, 20.0, 2, 400) == 78
 
 
+def test_calibrate_removes_the_setup_and_stops_early() -> None:
+    sweeper = load_runner("_sweep")
+    calls = []
+
+    def fit(epochs):  # 50 ms of setup, 2 ms per epoch
+        calls.append(epochs)
+        return 0.05 + 0.002 * epochs
+
+    epoch_s, fits = sweeper.calibrate(fit, target_s=0.1, budget_s=1000.0, max_extra=400)
+    assert epoch_s == pytest.approx(0.002) and calls == [1, 2, 5, 17]  # 16 × 2 ms ≥ 25 ms
+    assert [f["epochs"] for f in fits] == calls
+    calls.clear()
+    epoch_s, _ = sweeper.calibrate(fit, target_s=0.1, budget_s=0.1, max_extra=400)
+    assert calls == [1] and epoch_s == pytest.approx(0.052)  # no budget: setup kept in
+
+
 def test_median_call_us_measures_a_known_cost() -> None:
     sweeper = load_runner("_sweep")
-    us = sweeper.median_call_us(lambda: time.sleep(0.002), samples=3, sample_s=0.004)
-    assert 1900 <= us <= 6000
+    def spin() -> None:  # 2 ms of busy waiting (sleeping overshoots on a loaded machine)
+        start = time.perf_counter()
+        while time.perf_counter() - start < 0.002:
+            pass
+
+    us = sweeper.median_call_us(spin, samples=5, sample_s=0.004)
+    assert 2000 <= us <= 6000
 
 
 def test_sweep_main_with_our_runner(tmp_path: Path) -> None:

@@ -120,6 +120,9 @@ def test_assess_batch_rule_and_missing_results() -> None:
     unsupported = sweep.assess(BATCH.spec(), {**ours_point(BATCH, 500.0, 400.0, None),
                                               "denormal_note": "not supported"}, None)
     assert unsupported["denormal_ok"] is None and not unsupported["ok"]
+    noisy = sweep.assess(MB.spec(), ours_point(MB, -3.0, 20.0), legacy_point(MB, 1000.0))
+    assert noisy["floor_ok"] is None and noisy["legacy_ratio"] is None and not noisy["ok"]
+    assert any("too noisy" in n for n in noisy["notes"])
     failed = sweep.assess(MB.spec(), {"point": MB.id, "status": "error", "reason": "boom"},
                           legacy_point(MB, 1000.0))
     assert failed["step_us"] is None and not failed["ok"] and "ours: boom" in failed["notes"]
