@@ -2,7 +2,9 @@
 
 A *backend* is one installed package in its own virtual environment under ``.bench/``.
 A *variant* is one training rule of one backend (with a batch size where the rule has one).
-A *configuration* is one problem (data size, map size, epochs) and the variants run on it.
+A *configuration* is one problem (data size, map size, epochs) and the variants run on it;
+its fits are timed whole. The per-step sweep over features × map × batch is in
+``benchmarks/sweep.py``.
 
 Every variant receives the same data (``make_blobs`` with 3 centres and seed 42,
 standardised, float32), the same map, the same number of epochs, PCA initialisation, a

@@ -97,7 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.sweep_rounds is None:
         args.sweep_rounds = 1 if (args.quick or args.smoke) else 3
     if args.sweep_target_s is None:
-        args.sweep_target_s = 0.02 if args.smoke else 0.25
+        args.sweep_target_s = 0.05 if args.smoke else 0.25
     if args.threads is None:
         args.threads = "1" if args.smoke else "1,2"
     args.thread_list = [int(t) for t in args.threads.split(",") if t.strip()]
@@ -262,8 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     bmu = [] if (args.smoke or not todo) else [
         p for t in args.thread_list
         if (p := probes.micro_probe(pythons, "bmu", t, args.bench_dir, args.device))]
-    # the smoke run only checks that every backend runs: no footprint or closing noise probe
-    imports = {} if args.smoke else probes.import_probe(pythons, repeats=3)
+    # the smoke run only checks that every backend runs: no footprint or closing noise
+    # probe; the import footprint belongs to the target checks
+    imports = {} if (args.smoke or not todo) else probes.import_probe(pythons, repeats=3)
     noise_end = [] if args.smoke else [
         p for t in args.thread_list
         if (p := probes.micro_probe(pythons, "matmul", t, args.bench_dir, args.device))]

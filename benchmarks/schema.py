@@ -38,7 +38,8 @@ Sweep point result (one point × backend, see benchmarks/sweep.py)::
     e1, e2, extra_epochs, steps_per_epoch, epoch_s, calibration, rounds (raw fit times)
     step_us, step_cpu_us            median µs per step, flush-denormal off
     step_us_ftz, step_cpu_us_ftz    the same with torch.set_flush_denormal(True) (ours)
-    denormal_ratio                  step_us / step_us_ftz (ours; None if unsupported)
+    denormal_ratio                  step_us / step_us_ftz (ours; None if unsupported or
+                                    too noisy, and then denormal_note says which)
     flush_denormal_supported        what torch.set_flush_denormal(True) returned
     floor                           {"search_us", "update_us", "us", "search_gflops",
                                      "update_gflops"} (ours)
@@ -151,6 +152,7 @@ def validate_sweep(section: dict[str, Any]) -> list[str]:
             if "flush_denormal_supported" not in result:
                 problems.append(f"{where}: flush_denormal_supported not recorded")
             elif result["flush_denormal_supported"] and not isinstance(
-                    result.get("denormal_ratio"), (int, float)):
-                problems.append(f"{where}: denormal_ratio must be a number")
+                    result.get("denormal_ratio"), (int, float)) and not result.get(
+                    "denormal_note"):
+                problems.append(f"{where}: denormal_ratio must be a number (or say why not)")
     return problems

@@ -39,6 +39,16 @@ def sweep_job(backend: str, points: list[dict[str, Any]], out_dir: Path, args) -
     }
 
 
+def point_cap(backend: str, args) -> float:
+    """Seconds after which a point is killed: ``--point-cap`` for the compared backends.
+
+    Our runner is the one measured against its floor: it is never cut at the cap (its
+    rounds stop within ``--point-cap`` by themselves); four times the cap, at least 120 s,
+    only guards against a hang.
+    """
+    return max(4 * args.point_cap, 120.0) if backend == "ours" else args.point_cap
+
+
 def read_lines(path: Path) -> list[dict[str, Any]]:
     """The JSON lines of a runner's ``sweep.jsonl`` (a cut last line is dropped)."""
     if not path.exists():
@@ -52,13 +62,14 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def killed_result(point: dict[str, Any], verdict: dict[str, Any], args) -> dict[str, Any]:
+def killed_result(point: dict[str, Any], verdict: dict[str, Any], backend: str,
+                  args) -> dict[str, Any]:
     """The result of the point in flight when its process was killed."""
     if verdict["verdict"] == "point-timeout":
         bound, how = sweep.lower_bound_step_us(verdict.get("progress"), verdict.get("killed_at"),
                                                int(point["steps_per_epoch"]))
         return {"point": point["id"], "status": "timeout",
-                "reason": f"did not finish in {args.point_cap:g} s",
+                "reason": f"did not finish in {point_cap(backend, args):g} s",
                 "lower_bound_step_us": bound, "lower_bound_method": how}
     if verdict["verdict"] == "oom":
         return {"point": point["id"], "status": "oom",
@@ -90,8 +101,8 @@ def run_backend(python: Path, backend: str, points: list[dict[str, Any]], tag: s
         out_dir.mkdir(parents=True)
         job = sweep_job(backend, remaining, out_dir, args)
         (out_dir / "job.json").write_text(json.dumps(job, indent=1))
-        cap = PointCap(out_dir / "progress.json", args.point_cap)
-        backstop = args.point_cap * len(remaining) + 300  # import and data included
+        cap = PointCap(out_dir / "progress.json", point_cap(backend, args))
+        backstop = point_cap(backend, args) * len(remaining) + 300  # import, data included
         verdict = watch([str(python), str(RUNNERS / cfg.BACKENDS[backend].runner),
                          str(out_dir / "job.json")], child_env(1, args.device),
                         min(backstop, args.timeout * len(remaining)), args.mem_cap_gb * 1024,
@@ -117,7 +128,7 @@ def run_backend(python: Path, backend: str, points: list[dict[str, Any]], tag: s
                 results.append({"point": p["id"], "backend": backend, "status": "error",
                                 "reason": reason})
             break
-        failed = {**killed_result(current, verdict, args), "backend": backend}
+        failed = {**killed_result(current, verdict, backend, args), "backend": backend}
         _log_point(failed)
         results.append(failed)
         remaining = remaining[remaining.index(current) + 1:]
@@ -135,7 +146,10 @@ def _log_point(r: dict[str, Any]) -> None:
         log(f"  [sweep] {r['point']:22s} {r['backend']:12s} {r['step_us']:10.1f} µs/step "
             f"(ΔE {r['extra_epochs']}, {len(r['rounds'])} rounds){extra}")
     else:
-        log(f"  [sweep] {r['point']:22s} {r['backend']:12s} {r['status']}: {r.get('reason')}")
+        bound = r.get("lower_bound_step_us")
+        extra = f" (≥ {bound:.0f} µs/step, {r.get('lower_bound_method')})" if bound else ""
+        log(f"  [sweep] {r['point']:22s} {r['backend']:12s} {r['status']}: "
+            f"{r.get('reason')}{extra}")
 
 
 def run_sweep(points: list[sweep.SweepPoint], pythons: dict[str, Path], args) -> dict[str, Any]:

@@ -4,18 +4,21 @@ Started as ``python runners/run_<backend>.py JOB.json`` with ``job["kind"] == "s
 (``_common.main`` hands over to :func:`main`). The job lists the points; for each one the
 runner
 
-1. loads the point's data and checks whether ``torch.set_flush_denormal`` is supported;
-2. calibrates (and warms up): fits of 1, 2, 5, 17, ... epochs until the extra epochs cost
+1. loads the point's data (``torch.set_flush_denormal`` support is checked once per
+   process);
+2. with ``job["floor"]``, times the step's two products directly at the point's shapes
+   (median of many calls, flush-denormal off; the faster of the two layouts of each
+   product and, for the batch rule, the fastest row blocking): the compute floor;
+3. calibrates (and warms up): fits of 1, 2, 5, 17, ... epochs until the extra epochs cost
    a quarter of ``target_s``, giving the time of an epoch without the fit's setup; ``ΔE``
    is then chosen so that a fit of ``E2 = 1 + ΔE`` epochs takes about ``target_s`` more
    than one of ``E1 = 1``, within the point's time budget;
-3. runs ``rounds`` rounds; each round fits fresh maps of ``E1`` and ``E2`` epochs under
-   each flush-denormal mode of ``job["flush_modes"]`` (the order alternates between
-   rounds). Only ``fit`` is timed (wall clock and process CPU time): import, data
-   loading, construction and PCA initialisation are outside the timed region, and the
-   fixed per-fit setup cancels in ``t(E2) − t(E1)``;
-4. with ``job["floor"]``, times the step's two products directly at the point's shapes
-   (median of many calls, flush-denormal off): the compute floor.
+4. runs ``rounds`` rounds (fewer when the point's time budget runs out); each round fits
+   fresh maps of ``E1`` and ``E2`` epochs under each flush-denormal mode of
+   ``job["flush_modes"]`` (the order alternates between rounds). Only ``fit`` is timed
+   (wall clock and process CPU time): import, data loading, construction and PCA
+   initialisation are outside the timed region, and the fixed per-fit setup cancels in
+   ``t(E2) − t(E1)``.
 
 One JSON line per finished point goes to ``sweep.jsonl``; ``progress.json`` names the
 point and fit in flight (the driver kills a point past its cap and restarts the runner
@@ -43,11 +46,13 @@ def _write_json(path: str, value: Any) -> None:
     os.replace(tmp, path)
 
 
-def median_call_us(fn, sync=lambda: None, samples: int = 15, sample_s: float = 0.002) -> float:
-    """Median over ``samples`` samples of the per-call time of ``fn`` in µs.
+def median_call_us(fn, sync=lambda: None, samples: int = 15, sample_s: float = 0.002,
+                   total_s: float = 0.3) -> float:
+    """Median over samples of the per-call time of ``fn`` in µs.
 
     Each sample repeats ``fn`` enough times to last about ``sample_s`` (at least once),
-    after a few warm-up calls.
+    after a few warm-up calls. Calls too slow for ``samples`` samples within ``total_s``
+    get fewer samples, never under 5.
     """
     for _ in range(3):
         fn()
@@ -57,6 +62,7 @@ def median_call_us(fn, sync=lambda: None, samples: int = 15, sample_s: float = 0
     sync()
     once = max(time.perf_counter() - start, 1e-7)
     inner = max(1, int(sample_s / once))
+    samples = max(5, min(samples, int(total_s / (once * inner))))
     values = []
     for _ in range(samples):
         start = time.perf_counter()
@@ -80,27 +86,69 @@ def _sync(torch, device: str):
     return torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
 
 
-def floor_products(torch, rows: int, features: int, neurons: int,
-                   device: str = "cpu") -> dict[str, float]:
-    """Time the search ``(rows, F) @ (F, n)`` and the update ``(F, rows) @ (rows, n)``.
+#: chunk sizes (rows per product) tried for the batch rule's floor
+FLOOR_CHUNKS = (256, 1024, 4096)
 
-    float32, operands laid out as a training step has them: the data rows ``(rows, F)``
-    and the codebook ``(n, F)`` contiguous, so the search multiplies by the codebook's
-    transpose and the update by the rows' transpose.
+
+def floor_products(torch, rows: int, features: int, neurons: int, device: str = "cpu",
+                   chunks: tuple[int, ...] = ()) -> dict[str, Any]:
+    """The compute floor of a step: the search ``(rows, F) @ (F, n)`` and the update
+    ``(F, rows) @ (rows, n)``, timed directly (float32, preallocated outputs).
+
+    Each product is timed in both layouts a step may use (search: rows × codebookᵀ or
+    codebook × rowsᵀ; update: rowsᵀ × weights or weightsᵀ × rows, the same arithmetic
+    transposed) and the faster counts. With ``chunks`` (the batch rule, whose ``rows`` are
+    all samples), the products are also timed on row blocks of those sizes, scaled to
+    ``rows``, and the fastest blocking counts: a floor is the least time the arithmetic
+    needs.
+
+    Returns
+    -------
+    dict
+        ``search_us``, ``update_us``, ``us`` (their sum), ``search_gflops``,
+        ``update_gflops``, ``chunk`` (rows per product), ``search_layout``,
+        ``update_layout``.
     """
-    gen = torch.Generator().manual_seed(0)
-    rows_t = torch.randn(rows, features, generator=gen).to(device)
-    book = torch.randn(neurons, features, generator=gen).to(device)
-    weights = torch.rand(rows, neurons, generator=gen).to(device)
-    scores = torch.empty(rows, neurons, device=device)
-    update = torch.empty(features, neurons, device=device)
     sync = _sync(torch, device)
-    search_us = median_call_us(lambda: torch.mm(rows_t, book.t(), out=scores), sync)
-    update_us = median_call_us(lambda: torch.mm(rows_t.t(), weights, out=update), sync)
+    best: dict[str, Any] | None = None
+    for chunk in sorted({c for c in chunks if c < rows} | {rows}):
+        found = _time_block(torch, chunk, features, neurons, device, sync)
+        scale = rows / chunk
+        found.update(search_us=found["search_us"] * scale, update_us=found["update_us"] * scale,
+                     chunk=chunk)
+        found["us"] = found["search_us"] + found["update_us"]
+        if best is None or found["us"] < best["us"]:
+            best = found
     flops = 2 * rows * features * neurons
-    return {"search_us": search_us, "update_us": update_us, "us": search_us + update_us,
-            "search_gflops": flops / (search_us * 1e-6) / 1e9,
-            "update_gflops": flops / (update_us * 1e-6) / 1e9}
+    best["search_gflops"] = flops / (best["search_us"] * 1e-6) / 1e9
+    best["update_gflops"] = flops / (best["update_us"] * 1e-6) / 1e9
+    return best
+
+
+def _time_block(torch, chunk: int, features: int, neurons: int, device: str,
+                sync) -> dict[str, Any]:
+    """Both layouts of both products on ``chunk`` rows; the faster of each, in µs."""
+    gen = torch.Generator().manual_seed(0)
+    block = torch.randn(chunk, features, generator=gen).to(device)
+    book = torch.randn(neurons, features, generator=gen).to(device)
+    weights = torch.rand(chunk, neurons, generator=gen).to(device)
+    by_rows = torch.empty(chunk, neurons, device=device)
+    by_units = torch.empty(neurons, chunk, device=device)
+    upd_f = torch.empty(features, neurons, device=device)
+    upd_n = torch.empty(neurons, features, device=device)
+    search = {
+        "rows @ bookT": lambda: torch.mm(block, book.t(), out=by_rows),
+        "book @ rowsT": lambda: torch.mm(book, block.t(), out=by_units),
+    }
+    update = {
+        "rowsT @ weights": lambda: torch.mm(block.t(), weights, out=upd_f),
+        "weightsT @ rows": lambda: torch.mm(weights.t(), block, out=upd_n),
+    }
+    s_times = {k: median_call_us(f, sync) for k, f in search.items()}
+    u_times = {k: median_call_us(f, sync) for k, f in update.items()}
+    s_layout, u_layout = min(s_times, key=s_times.get), min(u_times, key=u_times.get)
+    return {"search_us": s_times[s_layout], "update_us": u_times[u_layout],
+            "search_layout": s_layout, "update_layout": u_layout}
 
 
 class Progress:
@@ -211,6 +259,10 @@ def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
         torch.set_flush_denormal(False)
         return wall, cpu
 
+    if job.get("floor"):  # first, so that the rounds' budget counts its time
+        out_floor = floor_products(
+            torch, int(point["rows"]), int(point["features"]), int(point["neurons"]),
+            job.get("device", "cpu"), FLOOR_CHUNKS if point["rule"] == "batch" else ())
     budget = float(job.get("point_budget_s") or 1e9)
     max_extra = int(job.get("max_extra_epochs", 400))
     epoch_s, calibration = calibrate(lambda epochs: timed_fit(epochs, False)[0],
@@ -250,8 +302,7 @@ def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
     else:
         out["denormal_ratio"] = out["step_us"] / out["step_us_ftz"]
     if job.get("floor"):
-        out["floor"] = floor_products(torch, int(point["rows"]), int(point["features"]),
-                                      int(point["neurons"]), job.get("device", "cpu"))
+        out["floor"] = out_floor
     out["point_s"] = time.perf_counter() - started
     return out
 

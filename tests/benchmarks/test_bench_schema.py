@@ -28,6 +28,8 @@ def test_schema_accepts_a_good_document() -> None:
     (lambda d: d["sweep"]["results"][0].pop("step_us"), "step_us must be a number"),
     (lambda d: d["sweep"]["results"][0].update(floor=None), "floor.us must be"),
     (lambda d: d["sweep"]["results"][0].update(denormal_ratio=None), "denormal_ratio must"),
+    (lambda d: d["sweep"]["results"][0].update(denormal_ratio="x", denormal_note=""),
+     "denormal_ratio must"),
     (lambda d: d["sweep"]["results"][0].pop("flush_denormal_supported"), "not recorded"),
     (lambda d: d["sweep"]["results"][0].update(point="elsewhere"), "point not listed"),
     (lambda d: d["sweep"]["results"].append(d["sweep"]["results"][0]), "duplicate result"),
@@ -38,6 +40,12 @@ def test_schema_reports_problems(breakage, message) -> None:
     doc = fake_doc()
     breakage(doc)
     assert any(message in p for p in schema.validate(doc)), schema.validate(doc)
+
+
+def test_a_ratio_may_be_missing_with_a_reason() -> None:
+    doc = fake_doc()
+    doc["sweep"]["results"][0].update(denormal_ratio=None, denormal_note="timing too noisy")
+    assert schema.validate(doc) == []
 
 
 def test_committed_results_follow_the_schema() -> None:

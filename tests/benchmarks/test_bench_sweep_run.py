@@ -63,8 +63,8 @@ def specs(*features: int) -> list[dict]:
 
 def test_a_point_past_its_cap_is_cut_and_the_next_one_runs(tmp_path, fake_runners) -> None:
     points = specs(4, 999, 8)
-    results, processes = sweep_run.run_backend(Path(sys.executable), "ours", points, "t",
-                                               args_for(tmp_path))
+    results, processes = sweep_run.run_backend(Path(sys.executable), "torchsom131", points,
+                                               "t", args_for(tmp_path))
     assert [(r["point"], r["status"]) for r in results] == [
         (points[0]["id"], "ok"), (points[1]["id"], "timeout"), (points[2]["id"], "ok")]
     cut = results[1]
@@ -73,7 +73,14 @@ def test_a_point_past_its_cap_is_cut_and_the_next_one_runs(tmp_path, fake_runner
     # 1.5 s or more into a 3-epoch fit after a 0.1 s 1-epoch fit: > 1.4 s / (2 × 4 steps)
     assert cut["lower_bound_step_us"] >= 1.3 / 8 * 1e6
     assert len(processes) == 2 and processes[0]["verdict"] == "point-timeout"
-    assert processes[1]["ok"] and all(r["backend"] == "ours" for r in results)
+    assert processes[1]["ok"] and all(r["backend"] == "torchsom131" for r in results)
+
+
+def test_our_runner_gets_a_wider_cap_than_the_compared_one(tmp_path) -> None:
+    args = args_for(tmp_path, cap=30.0)
+    assert sweep_run.point_cap("torchsom131", args) == 30.0
+    assert sweep_run.point_cap("ours", args) == 120.0
+    assert sweep_run.point_cap("ours", args_for(tmp_path, cap=60.0)) == 240.0
 
 
 def test_a_runner_that_cannot_start_fails_every_point(tmp_path, fake_runners,
