@@ -81,6 +81,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="seconds per sweep point and backend before it counts as not finished")
     p.add_argument("--sweep-rounds", type=int, default=None,
                    help="interleaved rounds per sweep point (default 3)")
+    p.add_argument("--sweep-clock", choices=("cpu", "wall"), default="cpu",
+                   help="clock of the sweep's step times and floors: process CPU time (one "
+                   "thread; what a step costs on a core of its own, however busy the "
+                   "machine) or wall clock; both are recorded")
     p.add_argument("--sweep-target-s", type=float, default=None,
                    help="seconds of extra epochs between the two timed fits (default 0.25)")
     p.add_argument("--out", type=Path, default=None, help="results JSON (the report goes "

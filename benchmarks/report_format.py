@@ -36,12 +36,13 @@ def fmt_mb(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
 
-def fmt_ratio(value: float | None, bound: bool = False) -> str:
-    """A speed ratio such as ``12.3×`` (``≥ 12.3×`` for a lower bound)."""
+def fmt_ratio(value: float | None, bound: bool = False, estimate: bool = False) -> str:
+    """A speed ratio such as ``12.3×`` (``≥ 12.3×`` for a lower bound, ``≈ 12.3×`` for an
+    estimate)."""
     if value is None:
         return "–"
     text = f"{value:.1f}×" if value < 100 else f"{value:.0f}×"
-    return ("≥ " + text) if bound else text
+    return ("≈ " + text) if estimate else ("≥ " + text) if bound else text
 
 
 def verdict(ok: bool | None) -> str:

@@ -18,8 +18,9 @@ def _legacy_cell(res: Results, point: dict[str, Any]) -> str:
         return fmt_us(legacy["step_us"])
     if legacy["status"] == "timeout":
         bound = legacy.get("lower_bound_step_us")
+        sign = "≈" if legacy.get("lower_bound_method") == sweep.ESTIMATE_SHORTER else "≥"
         return "did not finish in " + (legacy.get("reason") or "").rsplit(" in ", 1)[-1] + (
-            f" (≥ {fmt_us(bound)})" if bound else "")
+            f" ({sign} {fmt_us(bound)})" if bound else "")
     return legacy["status"]
 
 
@@ -36,8 +37,18 @@ def _floor_cell(ours: dict[str, Any] | None) -> str:
     return f"{fmt_us(floor['us'])} ({fmt_us(floor['search_us'])} + {fmt_us(floor['update_us'])})"
 
 
+def _clocks(res: Results) -> tuple[str, str]:
+    """The sweep's clock and the other one ("cpu" / "wall")."""
+    clock = (res.doc.get("sweep") or {}).get("options", {}).get("clock", "wall")
+    return clock, ("wall" if clock == "cpu" else "cpu")
+
+
+CLOCK_NAMES = {"cpu": "CPU", "wall": "wall"}
+
+
 def minibatch_table(res: Results) -> list[str]:
     """One row per mini-batch point."""
+    clock, other = _clocks(res)
     rows = []
     for p, v in res.verdicts():
         if p["rule"] != "minibatch":
@@ -46,20 +57,24 @@ def minibatch_table(res: Results) -> list[str]:
         rows.append([
             p["id"], str(p["features"]), f"{p['x']}×{p['y']}", str(p["batch_size"]),
             str(p["n"]), _steps_cell(ours), fmt_us(v["step_us"]),
-            fmt_us((ours or {}).get("step_cpu_us")), _floor_cell(ours), fmt_us(v["limit_us"]),
-            _legacy_cell(res, p), fmt_ratio(v["legacy_ratio"], v["legacy_bound"]),
+            fmt_us((ours or {}).get(f"step_{other}_us")), _floor_cell(ours),
+            fmt_us(v["limit_us"]),
+            _legacy_cell(res, p),
+            fmt_ratio(v["legacy_ratio"], v["legacy_bound"], v["legacy_estimate"]),
             "–" if v["denormal_ratio"] is None else f"{v['denormal_ratio']:.2f}",
             verdict(v["ok"])])
     if not rows:
         return []
     return table(["point", "F", "map", "b", "samples", "timed steps (ΔE×steps, rounds)",
-                  "ours µs/step", "ours CPU µs/step", "floor µs (search + update)",
+                  f"ours µs/step ({CLOCK_NAMES[clock]})", f"ours {CLOCK_NAMES[other]} µs/step",
+                  "floor µs (search + update)",
                   "limit µs", "torchsom 1.3.1 µs/step", "speed-up", "denormal ratio",
                   "targets"], rows)
 
 
 def batch_table(res: Results) -> list[str]:
     """One row per batch-rule point (a step is an epoch over all samples)."""
+    clock, other = _clocks(res)
     rows = []
     for p, v in res.verdicts():
         if p["rule"] != "batch":
@@ -68,14 +83,16 @@ def batch_table(res: Results) -> list[str]:
         per_sample = None if v["step_us"] is None else v["step_us"] / p["n"]
         rows.append([
             p["id"], str(p["features"]), f"{p['x']}×{p['y']}", str(p["n"]), _steps_cell(ours),
-            fmt_us(v["step_us"]), fmt_us(per_sample), fmt_us((ours or {}).get("step_cpu_us")),
+            fmt_us(v["step_us"]), fmt_us(per_sample),
+            fmt_us((ours or {}).get(f"step_{other}_us")),
             _floor_cell(ours), fmt_us(v["limit_us"]),
             "–" if v["denormal_ratio"] is None else f"{v['denormal_ratio']:.2f}",
             verdict(v["ok"])])
     if not rows:
         return []
-    return table(["point", "F", "map", "samples", "timed epochs (ΔE×1, rounds)", "ours µs/epoch",
-                  "µs/sample", "ours CPU µs/epoch", "floor µs/epoch (search + update)",
+    return table(["point", "F", "map", "samples", "timed epochs (ΔE×1, rounds)",
+                  f"ours µs/epoch ({CLOCK_NAMES[clock]})", "µs/sample",
+                  f"ours {CLOCK_NAMES[other]} µs/epoch", "floor µs/epoch (search + update)",
                   "limit µs", "denormal ratio", "targets"], rows)
 
 
@@ -116,15 +133,21 @@ def section(res: Results, figure_name: str | None) -> list[str]:
     if not res.points:
         return []
     opts = (res.doc.get("sweep") or {}).get("options", {})
+    clock, _ = _clocks(res)
+    clock_text = ("process CPU time (one thread: what a step costs on a core of its own, "
+                  "other processes' share of the machine left out; wall clock beside it)"
+                  if clock == "cpu" else "the wall clock (process CPU time beside it)")
     lines = ["", "## Sweep: per-step time against the compute floor", "",
              f"1 torch thread. A mini-batch step is one batch's search and update; a batch-rule "
              f"step is one epoch over all samples (per sample in its own column). Our time is "
              f"the median over {opts.get('rounds', '?')} interleaved rounds of "
              f"`(t(E2) − t(E1)) / (ΔE × steps)`, fits of fresh maps, so import, data loading, "
              f"initialisation and per-fit setup cancel; ΔE is sized for about "
-             f"{opts.get('target_s', '?')} s of extra work. The floor is the step's two "
-             f"products timed directly in the same process (median of many): "
-             f"`(b, F) @ (F, n)` and `(F, b) @ (b, n)`. Limit = "
+             f"{opts.get('target_s', '?')} s of extra work. Times and floors are read on "
+             f"{clock_text}. The floor is the step's two products timed directly in the same "
+             f"process (median of many), each in the faster of its two layouts: "
+             f"`(b, F) @ (F, n)` and `(F, b) @ (b, n)` (for the batch rule b = all samples, "
+             f"in the fastest of row blocks of 256, 1024, 4096 or all). Limit = "
              f"{sweep.FLOOR_FACTOR:g} × floor + {sweep.FLOOR_SLACK_US:g} µs. torchsom 1.3.1 is "
              f"capped at {opts.get('point_cap_s', '?')} s per point. Denormal ratio = our time "
              f"with `torch.set_flush_denormal(False)` / with `(True)`, set in the runner "

@@ -36,8 +36,10 @@ Sweep point result (one point × backend, see benchmarks/sweep.py)::
 
     point, backend, status ("ok" | "timeout" | "oom" | "error"), reason (not "ok")
     e1, e2, extra_epochs, steps_per_epoch, epoch_s, calibration, rounds (raw fit times)
-    step_us, step_cpu_us            median µs per step, flush-denormal off
-    step_us_ftz, step_cpu_us_ftz    the same with torch.set_flush_denormal(True) (ours)
+    clock                           "cpu" or "wall": the clock step_us and floor are read on
+    step_us                         median µs per step on that clock, flush-denormal off
+    step_wall_us, step_cpu_us       the same on each clock
+    step_us_ftz (and _wall/_cpu)    with torch.set_flush_denormal(True) (ours)
     denormal_ratio                  step_us / step_us_ftz (ours; None if unsupported or
                                     too noisy, and then denormal_note says which)
     flush_denormal_supported        what torch.set_flush_denormal(True) returned

@@ -167,20 +167,29 @@ def floor_limit_us(floor: float) -> float:
     return FLOOR_FACTOR * floor + FLOOR_SLACK_US
 
 
+#: how a killed backend's step time was bounded or estimated
+BOUND_DIFFERENCE = "difference"
+BOUND_UNFINISHED = "unfinished fit, setup included"
+ESTIMATE_SHORTER = "finished shorter fit, setup included (estimate)"
+
+
 def lower_bound_step_us(progress: dict[str, Any] | None, killed_at: float | None,
                         steps_per_epoch: int) -> tuple[float | None, str]:
-    """A lower bound on a killed backend's step time, from its last progress record.
+    """A bound on (or estimate of) a killed backend's step time, from its progress record.
 
-    When a shorter fit of the point finished before the killed one, the killed fit ran
-    ``elapsed`` seconds without finishing ``ΔE`` more epochs than it:
-    ``step > (elapsed − t_short) / (ΔE · steps)`` (fixed setup cancels). Without one, the
-    bound is ``elapsed / (E · steps)`` and includes the fit's setup.
+    * :data:`BOUND_DIFFERENCE`: a shorter fit of the point finished in ``t_short``; the
+      killed fit ran ``elapsed`` seconds without finishing its ``ΔE`` extra epochs, so
+      ``step > (elapsed − t_short) / (ΔE · steps)`` (the fit's setup cancels).
+    * :data:`BOUND_UNFINISHED`: no shorter fit; ``elapsed / (E · steps)``, which bounds
+      the step if the fit's setup is negligible.
+    * :data:`ESTIMATE_SHORTER`: the difference is not positive (killed early in the longer
+      fit); the shorter fit's time per step, setup included: an estimate, not a bound.
 
     Returns
     -------
-    bound_us : float or None
+    step_us : float or None
     how : str
-        "difference", "setup included" or why there is no bound.
+        One of the three above, or why there is no number.
     """
     if not progress or killed_at is None or progress.get("fit_started") is None:
         return None, "no fit was running"
@@ -188,12 +197,13 @@ def lower_bound_step_us(progress: dict[str, Any] | None, killed_at: float | None
     epochs = int(progress["epochs"])
     shorter = [f for f in progress.get("fits", []) if f["epochs"] < epochs
                and f.get("flush_denormal") == progress.get("flush_denormal")]
-    if shorter:
-        best = max(shorter, key=lambda f: f["epochs"])
-        extra = epochs - best["epochs"]
-        bound = (elapsed - best["wall_s"]) / (extra * steps_per_epoch)
-        return (bound * 1e6 if bound > 0 else None), "difference"
-    return elapsed / (epochs * steps_per_epoch) * 1e6, "setup included"
+    if not shorter:
+        return elapsed / (epochs * steps_per_epoch) * 1e6, BOUND_UNFINISHED
+    best = max(shorter, key=lambda f: f["epochs"])
+    bound = (elapsed - best["wall_s"]) / ((epochs - best["epochs"]) * steps_per_epoch)
+    if bound > 0:
+        return bound * 1e6, BOUND_DIFFERENCE
+    return best["wall_s"] / (best["epochs"] * steps_per_epoch) * 1e6, ESTIMATE_SHORTER
 
 
 def assess(point: dict[str, Any], ours: dict[str, Any] | None,
@@ -212,7 +222,8 @@ def assess(point: dict[str, Any], ours: dict[str, Any] | None,
     -------
     dict
         ``step_us``, ``floor_us``, ``limit_us``, ``floor_ok``, ``legacy_ratio`` (their
-        step / ours; a lower bound when ``legacy_bound``), ``legacy_ok`` (None when not
+        step / ours; from a killed run when ``legacy_bound``: a lower bound, or an estimate
+        when ``legacy_estimate``), ``legacy_ok`` (None when not
         applicable or unknown), ``denormal_ratio``, ``denormal_ok``, ``ok`` (all
         applicable checks pass) and ``notes``.
     """
@@ -230,7 +241,7 @@ def assess(point: dict[str, Any], ours: dict[str, Any] | None,
         else None
     if not good:
         out["notes"].append("ours: " + ((ours or {}).get("reason") or "not run"))
-    out.update(legacy_ratio=None, legacy_bound=False, legacy_ok=None)
+    out.update(legacy_ratio=None, legacy_bound=False, legacy_estimate=False, legacy_ok=None)
     if point["rule"] != "minibatch":
         out["notes"].append("torchsom 1.3.1 has no batch rule")
     elif legacy is None:
@@ -244,6 +255,7 @@ def assess(point: dict[str, Any], ours: dict[str, Any] | None,
             out["notes"].append("torchsom 1.3.1: " + (legacy.get("reason") or "failed"))
             if bound:
                 out["legacy_ratio"], out["legacy_bound"] = bound / step, True
+                out["legacy_estimate"] = legacy.get("lower_bound_method") == ESTIMATE_SHORTER
                 out["legacy_ok"] = True if bound / step >= LEGACY_MIN_RATIO else None
     ratio = ours.get("denormal_ratio") if good else None
     out["denormal_ratio"] = ratio

@@ -35,7 +35,7 @@ def sweep_job(backend: str, points: list[dict[str, Any]], out_dir: Path, args) -
         "seed": cfg.SOM_SEED, "points": points, "rounds": args.sweep_rounds,
         "target_s": args.sweep_target_s, "max_extra_epochs": 400,
         "point_budget_s": args.point_cap, "flush_modes": [False, True] if ours else [False],
-        "floor": ours, "out_dir": str(out_dir),
+        "floor": ours, "clock": args.sweep_clock, "out_dir": str(out_dir),
     }
 
 
@@ -176,6 +176,7 @@ def run_sweep(points: list[sweep.SweepPoint], pythons: dict[str, Path], args) ->
                 processes += procs
     return {
         "options": {"point_cap_s": args.point_cap, "rounds": args.sweep_rounds,
+                    "clock": args.sweep_clock,
                     "target_s": args.sweep_target_s, "threads": 1,
                     "floor_factor": sweep.FLOOR_FACTOR, "floor_slack_us": sweep.FLOOR_SLACK_US,
                     "legacy_min_ratio": sweep.LEGACY_MIN_RATIO,

@@ -15,10 +15,10 @@ runner
    than one of ``E1 = 1``, within the point's time budget;
 4. runs ``rounds`` rounds (fewer when the point's time budget runs out); each round fits
    fresh maps of ``E1`` and ``E2`` epochs under each flush-denormal mode of
-   ``job["flush_modes"]`` (the order alternates between rounds). Only ``fit`` is timed
-   (wall clock and process CPU time): import, data loading, construction and PCA
-   initialisation are outside the timed region, and the fixed per-fit setup cancels in
-   ``t(E2) − t(E1)``.
+   ``job["flush_modes"]`` (the order alternates between rounds). Only ``fit`` is timed,
+   on both clocks (``step_us`` is read on ``job["clock"]``, "cpu" or "wall", the floor
+   too): import, data loading, construction and PCA initialisation are outside the timed
+   region, and the fixed per-fit setup cancels in ``t(E2) − t(E1)``.
 
 One JSON line per finished point goes to ``sweep.jsonl``; ``progress.json`` names the
 point and fit in flight (the driver kills a point past its cap and restarts the runner
@@ -46,9 +46,14 @@ def _write_json(path: str, value: Any) -> None:
     os.replace(tmp, path)
 
 
+#: the clocks a sweep can time with: process CPU time (1 thread: what the step costs on a
+#: core of its own, other processes' share of the machine left out) or the wall clock
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
 def median_call_us(fn, sync=lambda: None, samples: int = 15, sample_s: float = 0.002,
-                   total_s: float = 0.3) -> float:
-    """Median over samples of the per-call time of ``fn`` in µs.
+                   total_s: float = 0.3, clock=time.perf_counter) -> float:
+    """Median over samples of the per-call time of ``fn`` in µs, read on ``clock``.
 
     Each sample repeats ``fn`` enough times to last about ``sample_s`` (at least once),
     after a few warm-up calls. Calls too slow for ``samples`` samples within ``total_s``
@@ -65,11 +70,11 @@ def median_call_us(fn, sync=lambda: None, samples: int = 15, sample_s: float = 0
     samples = max(5, min(samples, int(total_s / (once * inner))))
     values = []
     for _ in range(samples):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(inner):
             fn()
         sync()
-        values.append((time.perf_counter() - start) / inner * 1e6)
+        values.append((clock() - start) / inner * 1e6)
     return statistics.median(values)
 
 
@@ -91,7 +96,7 @@ FLOOR_CHUNKS = (256, 1024, 4096)
 
 
 def floor_products(torch, rows: int, features: int, neurons: int, device: str = "cpu",
-                   chunks: tuple[int, ...] = ()) -> dict[str, Any]:
+                   chunks: tuple[int, ...] = (), clock=time.perf_counter) -> dict[str, Any]:
     """The compute floor of a step: the search ``(rows, F) @ (F, n)`` and the update
     ``(F, rows) @ (rows, n)``, timed directly (float32, preallocated outputs).
 
@@ -112,7 +117,7 @@ def floor_products(torch, rows: int, features: int, neurons: int, device: str = 
     sync = _sync(torch, device)
     best: dict[str, Any] | None = None
     for chunk in sorted({c for c in chunks if c < rows} | {rows}):
-        found = _time_block(torch, chunk, features, neurons, device, sync)
+        found = _time_block(torch, chunk, features, neurons, device, sync, clock)
         scale = rows / chunk
         found.update(search_us=found["search_us"] * scale, update_us=found["update_us"] * scale,
                      chunk=chunk)
@@ -126,7 +131,7 @@ def floor_products(torch, rows: int, features: int, neurons: int, device: str = 
 
 
 def _time_block(torch, chunk: int, features: int, neurons: int, device: str,
-                sync) -> dict[str, Any]:
+                sync, clock) -> dict[str, Any]:
     """Both layouts of both products on ``chunk`` rows; the faster of each, in µs."""
     gen = torch.Generator().manual_seed(0)
     block = torch.randn(chunk, features, generator=gen).to(device)
@@ -144,8 +149,8 @@ def _time_block(torch, chunk: int, features: int, neurons: int, device: str,
         "rowsT @ weights": lambda: torch.mm(block.t(), weights, out=upd_f),
         "weightsT @ rows": lambda: torch.mm(weights.t(), block, out=upd_n),
     }
-    s_times = {k: median_call_us(f, sync) for k, f in search.items()}
-    u_times = {k: median_call_us(f, sync) for k, f in update.items()}
+    s_times = {k: median_call_us(f, sync, clock=clock) for k, f in search.items()}
+    u_times = {k: median_call_us(f, sync, clock=clock) for k, f in update.items()}
     s_layout, u_layout = min(s_times, key=s_times.get), min(u_times, key=u_times.get)
     return {"search_us": s_times[s_layout], "update_us": u_times[u_layout],
             "search_layout": s_layout, "update_layout": u_layout}
@@ -259,10 +264,12 @@ def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
         torch.set_flush_denormal(False)
         return wall, cpu
 
+    clock = str(job.get("clock", "wall"))
     if job.get("floor"):  # first, so that the rounds' budget counts its time
         out_floor = floor_products(
             torch, int(point["rows"]), int(point["features"]), int(point["neurons"]),
-            job.get("device", "cpu"), FLOOR_CHUNKS if point["rule"] == "batch" else ())
+            job.get("device", "cpu"), FLOOR_CHUNKS if point["rule"] == "batch" else (),
+            CLOCKS[clock])
     budget = float(job.get("point_budget_s") or 1e9)
     max_extra = int(job.get("max_extra_epochs", 400))
     epoch_s, calibration = calibrate(lambda epochs: timed_fit(epochs, False)[0],
@@ -287,12 +294,12 @@ def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
     out: dict[str, Any] = {"point": point["id"], "status": "ok", "e1": e1, "e2": e2,
                            "extra_epochs": extra, "steps_per_epoch": steps,
                            "epoch_s": epoch_s, "calibration": calibration, "rounds": rounds,
-                           "flush_denormal_supported": supported}
-    for key, name in (("plain", "step_us"), ("ftz", "step_us_ftz")):
-        walls = [(r[key]["e1_wall"], r[key]["e2_wall"]) for r in rounds if key in r]
-        cpus = [(r[key]["e1_cpu"], r[key]["e2_cpu"]) for r in rounds if key in r]
-        out[name] = _median_step(walls, extra, steps)
-        out[name.replace("_us", "_cpu_us")] = _median_step(cpus, extra, steps)
+                           "flush_denormal_supported": supported, "clock": clock}
+    for key, suffix in (("plain", ""), ("ftz", "_ftz")):
+        for kind in ("wall", "cpu"):
+            pairs = [(r[key][f"e1_{kind}"], r[key][f"e2_{kind}"]) for r in rounds if key in r]
+            out[f"step_{kind}_us{suffix}"] = _median_step(pairs, extra, steps)
+        out[f"step_us{suffix}"] = out[f"step_{clock}_us{suffix}"]
     out["denormal_ratio"] = None
     if out["step_us_ftz"] is None:
         out["denormal_note"] = ("flush-denormal is not supported on this CPU" if not supported

@@ -38,7 +38,8 @@ def ours_point(point: sweep.SweepPoint, step_us: float, floor: float,
     return {"point": point.id, "backend": "ours", "status": "ok", "e1": 1, "e2": 11,
             "extra_epochs": 10, "steps_per_epoch": point.steps_per_epoch,
             "epoch_s": 0.01, "calibration": [], "rounds": [{}, {}, {}],
-            "step_us": step_us, "step_cpu_us": step_us * 0.9,
+            "clock": "cpu", "step_us": step_us, "step_cpu_us": step_us,
+            "step_wall_us": step_us * 1.2,
             "step_us_ftz": None if denormal is None else step_us / denormal,
             "denormal_ratio": denormal, "flush_denormal_supported": denormal is not None,
             "floor": {"search_us": floor / 2, "update_us": floor / 2, "us": floor,
@@ -54,7 +55,8 @@ def legacy_point(point: sweep.SweepPoint, step_us: float | None,
                 "lower_bound_method": "difference"}
     return {"point": point.id, "backend": "torchsom131", "status": "ok", "e1": 1, "e2": 2,
             "extra_epochs": 1, "steps_per_epoch": point.steps_per_epoch, "rounds": [{}],
-            "step_us": step_us, "step_cpu_us": step_us, "step_us_ftz": None,
+            "clock": "cpu", "step_us": step_us, "step_cpu_us": step_us,
+            "step_wall_us": step_us, "step_us_ftz": None,
             "denormal_ratio": None, "flush_denormal_supported": True}
 
 
@@ -69,7 +71,8 @@ def fake_sweep(points: list[sweep.SweepPoint] | None = None, step_us: float = 50
         results.append(ours_point(p, step_us, floor))
         if p.rule == "minibatch":
             results.append(legacy_point(p, legacy_us))
-    return {"options": {"point_cap_s": 30.0, "rounds": 3, "target_s": 0.25, "threads": 1},
+    return {"options": {"point_cap_s": 30.0, "rounds": 3, "target_s": 0.25, "threads": 1,
+                        "clock": "cpu"},
             "points": [p.spec() for p in points], "results": results,
             "processes": [{"backend": "ours", "tag": "f4", "wall_s": 3.0, "verdict": None,
                            "ok": True, "flush_denormal_supported": True,

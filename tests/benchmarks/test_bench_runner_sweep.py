@@ -69,7 +69,7 @@ def test_point_timing_cancels_setup_and_sees_flush_denormal(tmp_path: Path) -> N
     np.save(data, np.zeros((16, 4), np.float32))
     point = {**sweep.SweepPoint("minibatch", 4, 4, 3, 2, 16).spec(), "data_path": str(data)}
     job = {"rounds": 2, "target_s": 0.06, "flush_modes": [False, True], "floor": True,
-           "point_budget_s": 60.0}
+           "point_budget_s": 60.0, "clock": "wall"}
     sweeper = load_runner("_sweep")
     progress = sweeper.Progress(str(tmp_path / "progress.json"))
     out = sweeper.run_point(SleepyBackend, None, fake, job, point, progress, supported=True)
@@ -78,7 +78,8 @@ def test_point_timing_cancels_setup_and_sees_flush_denormal(tmp_path: Path) -> N
     assert out["step_us"] == pytest.approx(1000.0, rel=0.35)
     assert out["step_us_ftz"] == pytest.approx(500.0, rel=0.35)
     assert out["denormal_ratio"] == pytest.approx(2.0, rel=0.4)
-    assert out["step_cpu_us"] < out["step_us"]  # sleeping takes no CPU time
+    assert out["step_cpu_us"] < out["step_us"] == out["step_wall_us"]  # sleeping: no CPU time
+    assert out["clock"] == "wall"
     assert True in fake.calls and fake.calls[-1] is False  # left off after the point
     floor = out["floor"]
     assert floor["us"] == pytest.approx(floor["search_us"] + floor["update_us"])
@@ -167,7 +168,8 @@ def test_sweep_main_with_our_runner(tmp_path: Path) -> None:
     job = {"kind": "sweep", "backend": "ours", "threads": 1, "device": "cpu", "sigma": 1.45,
            "learning_rate": 0.95, "constant_lr": False, "seed": 42, "points": [bad, good],
            "rounds": 1, "target_s": 0.01, "max_extra_epochs": 5, "point_budget_s": 60,
-           "flush_modes": [False, True], "floor": True, "out_dir": str(tmp_path / "out")}
+           "flush_modes": [False, True], "floor": True, "clock": "cpu",
+           "out_dir": str(tmp_path / "out")}
     threads = torch.get_num_threads()
     try:
         sweeper = load_runner("_sweep")
@@ -179,7 +181,8 @@ def test_sweep_main_with_our_runner(tmp_path: Path) -> None:
     assert [x["point"] for x in lines] == [bad["id"], good["id"]]
     assert lines[0]["status"] == "error" and "missing.npy" in lines[0]["reason"]
     ok = lines[1]
-    assert ok["status"] == "ok" and ok["step_us"] is not None and ok["floor"]["us"] > 0
+    assert ok["status"] == "ok" and ok["step_us"] == ok["step_cpu_us"] and ok["floor"]["us"] > 0
+    assert ok["clock"] == "cpu" and ok["step_wall_us"] is not None
     assert isinstance(ok["flush_denormal_supported"], bool)
     if ok["flush_denormal_supported"] and ok["denormal_ratio"] is None:  # a busy machine
         assert "too noisy" in ok["denormal_note"]

@@ -79,7 +79,9 @@ def test_lower_bound_from_a_killed_fit() -> None:
     assert how == "difference" and bound == pytest.approx(26.0 / 16 * 1e6)
     alone = {**progress, "fits": []}
     bound, how = sweep.lower_bound_step_us(alone, 130.0, 8)
-    assert how == "setup included" and bound == pytest.approx(30.0 / 24 * 1e6)
+    assert how == sweep.BOUND_UNFINISHED and bound == pytest.approx(30.0 / 24 * 1e6)
+    early = sweep.lower_bound_step_us(progress, 103.0, 8)  # 3 s into it: no bound, estimate
+    assert early == (pytest.approx(4.0 / 8 * 1e6), sweep.ESTIMATE_SHORTER)
     assert sweep.lower_bound_step_us({**progress, "fit_started": None}, 130.0, 8)[0] is None
     assert sweep.lower_bound_step_us(None, 130.0, 8)[0] is None
 
@@ -109,6 +111,10 @@ def test_assess_uses_a_lower_bound_for_a_point_that_did_not_finish() -> None:
     assert v["legacy_bound"] and v["legacy_ratio"] == pytest.approx(100.0) and v["ok"]
     weak = sweep.assess(MB.spec(), ours_point(MB, 50.0, 20.0), legacy_point(MB, None, 100.0))
     assert weak["legacy_ok"] is None and not weak["ok"]  # a bound of 2× proves nothing
+    estimated = legacy_point(MB, None, 5000.0)
+    estimated["lower_bound_method"] = sweep.ESTIMATE_SHORTER
+    v = sweep.assess(MB.spec(), ours_point(MB, 50.0, 20.0), estimated)
+    assert v["legacy_bound"] and v["legacy_estimate"] and v["legacy_ok"]
     none = sweep.assess(MB.spec(), ours_point(MB, 50.0, 20.0), legacy_point(MB, None, None))
     assert none["legacy_ratio"] is None and any("did not finish" in n for n in none["notes"])
 

@@ -44,7 +44,8 @@ put("sweep-process.json", {"ok": True, "versions": {"fake": "1"}})
 
 def args_for(tmp_path: Path, cap: float = 1.5) -> argparse.Namespace:
     return argparse.Namespace(bench_dir=tmp_path, point_cap=cap, timeout=60.0, mem_cap_gb=4.0,
-                              device="cpu", sweep_rounds=1, sweep_target_s=0.01)
+                              device="cpu", sweep_rounds=1, sweep_target_s=0.01,
+                              sweep_clock="cpu")
 
 
 @pytest.fixture()
