@@ -18,7 +18,8 @@ def _legacy_cell(res: Results, point: dict[str, Any]) -> str:
         return fmt_us(legacy["step_us"])
     if legacy["status"] == "timeout":
         bound = legacy.get("lower_bound_step_us")
-        sign = "≈" if legacy.get("lower_bound_method") == sweep.ESTIMATE_SHORTER else "≥"
+        estimate = str(legacy.get("lower_bound_method", "")).startswith(sweep.ESTIMATE_SHORTER)
+        sign = "≈" if estimate else "≥"
         return "did not finish in " + (legacy.get("reason") or "").rsplit(" in ", 1)[-1] + (
             f" ({sign} {fmt_us(bound)})" if bound else "")
     return legacy["status"]

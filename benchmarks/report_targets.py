@@ -83,7 +83,7 @@ def legacy_sweep_row(res: Results) -> Row:
         cap = (res.doc.get("sweep") or {}).get("options", {}).get("point_cap_s")
         low = min(v["legacy_ratio"] for _, v in bounded)
         estimates = sum(1 for _, v in bounded if v["legacy_estimate"])
-        parts.append(f"{len(bounded)} did not finish in {cap:g} s (each ≥ {low:.0f}×"
+        parts.append(f"{len(bounded)} did not finish in {cap:g} s (lowest {low:.0f}×"
                      + (f"; {estimates} of them estimated from a finished shorter fit"
                         if estimates else "") + ")")
     if unknown:

@@ -54,6 +54,20 @@ def rss_of(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds_of(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` so far, in seconds (None once it is gone).
+
+    The same quantity as ``time.process_time()`` read inside that process, at the
+    resolution of the kernel's clock ticks.
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 @dataclass(frozen=True)
 class PointCap:
     """Kill the child when the point named in ``progress_file`` runs past ``seconds``.
@@ -89,14 +103,15 @@ def watch(cmd: list[str], env: dict[str, str], timeout_s: float, mem_cap_mb: flo
     dict
         ``returncode``, ``verdict`` (None, "timeout", "oom" or "point-timeout"),
         ``wall_s``, ``watch_peak_mb`` and, for "point-timeout", ``progress`` (the
-        child's last progress record) and ``killed_at`` (unix time).
+        child's last progress record), ``killed_at`` (unix time) and ``killed_cpu_s``
+        (the child's CPU seconds then).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     peak = 0.0
     verdict = None
     progress = None
-    killed_at = None
+    killed_at = killed_cpu = None
     with open(out_dir / "stdout.txt", "w") as out, open(out_dir / "stderr.txt", "w") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=str(REPO),
                                 start_new_session=True)
@@ -113,6 +128,7 @@ def watch(cmd: list[str], env: dict[str, str], timeout_s: float, mem_cap_mb: flo
                     progress = point_cap.exceeded(time.time())
                     if progress is not None:
                         verdict = "point-timeout"
+                        killed_cpu = cpu_seconds_of(proc.pid)
                 if verdict:
                     killed_at = time.time()
                     break
@@ -127,7 +143,8 @@ def watch(cmd: list[str], env: dict[str, str], timeout_s: float, mem_cap_mb: flo
     if verdict == "oom" and point_cap is not None:
         progress = point_cap.read()
     return {"returncode": proc.returncode, "verdict": verdict, "wall_s": wall,
-            "watch_peak_mb": peak, "progress": progress, "killed_at": killed_at}
+            "watch_peak_mb": peak, "progress": progress, "killed_at": killed_at,
+            "killed_cpu_s": killed_cpu}
 
 
 def stderr_tail(out_dir: Path, chars: int = 400) -> str:

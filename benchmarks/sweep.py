@@ -174,8 +174,13 @@ ESTIMATE_SHORTER = "finished shorter fit, setup included (estimate)"
 
 
 def lower_bound_step_us(progress: dict[str, Any] | None, killed_at: float | None,
-                        steps_per_epoch: int) -> tuple[float | None, str]:
+                        steps_per_epoch: int, killed_cpu: float | None = None,
+                        clock: str = "wall") -> tuple[float | None, str]:
     """A bound on (or estimate of) a killed backend's step time, from its progress record.
+
+    Read on ``clock`` like the finished points: "cpu" uses the child's CPU seconds at the
+    kill (``killed_cpu``) against those at the start of the fit (falls back to the wall
+    clock, and says so, when either is missing).
 
     * :data:`BOUND_DIFFERENCE`: a shorter fit of the point finished in ``t_short``; the
       killed fit ran ``elapsed`` seconds without finishing its ``ΔE`` extra epochs, so
@@ -189,21 +194,27 @@ def lower_bound_step_us(progress: dict[str, Any] | None, killed_at: float | None
     -------
     step_us : float or None
     how : str
-        One of the three above, or why there is no number.
+        One of the three above (with " (wall clock)" when it fell back), or why there is
+        no number.
     """
     if not progress or killed_at is None or progress.get("fit_started") is None:
         return None, "no fit was running"
-    elapsed = killed_at - float(progress["fit_started"])
+    use_cpu = (clock == "cpu" and killed_cpu is not None
+               and progress.get("fit_started_cpu") is not None)
+    key = "cpu_s" if use_cpu else "wall_s"
+    note = "" if use_cpu or clock != "cpu" else " (wall clock)"
+    elapsed = (killed_cpu - float(progress["fit_started_cpu"]) if use_cpu
+               else killed_at - float(progress["fit_started"]))
     epochs = int(progress["epochs"])
     shorter = [f for f in progress.get("fits", []) if f["epochs"] < epochs
-               and f.get("flush_denormal") == progress.get("flush_denormal")]
+               and f.get("flush_denormal") == progress.get("flush_denormal") and key in f]
     if not shorter:
-        return elapsed / (epochs * steps_per_epoch) * 1e6, BOUND_UNFINISHED
+        return elapsed / (epochs * steps_per_epoch) * 1e6, BOUND_UNFINISHED + note
     best = max(shorter, key=lambda f: f["epochs"])
-    bound = (elapsed - best["wall_s"]) / ((epochs - best["epochs"]) * steps_per_epoch)
+    bound = (elapsed - best[key]) / ((epochs - best["epochs"]) * steps_per_epoch)
     if bound > 0:
-        return bound * 1e6, BOUND_DIFFERENCE
-    return best["wall_s"] / (best["epochs"] * steps_per_epoch) * 1e6, ESTIMATE_SHORTER
+        return bound * 1e6, BOUND_DIFFERENCE + note
+    return best[key] / (best["epochs"] * steps_per_epoch) * 1e6, ESTIMATE_SHORTER + note
 
 
 def assess(point: dict[str, Any], ours: dict[str, Any] | None,
@@ -255,7 +266,8 @@ def assess(point: dict[str, Any], ours: dict[str, Any] | None,
             out["notes"].append("torchsom 1.3.1: " + (legacy.get("reason") or "failed"))
             if bound:
                 out["legacy_ratio"], out["legacy_bound"] = bound / step, True
-                out["legacy_estimate"] = legacy.get("lower_bound_method") == ESTIMATE_SHORTER
+                out["legacy_estimate"] = str(legacy.get("lower_bound_method", "")).startswith(
+                    ESTIMATE_SHORTER)
                 out["legacy_ok"] = True if bound / step >= LEGACY_MIN_RATIO else None
     ratio = ours.get("denormal_ratio") if good else None
     out["denormal_ratio"] = ratio

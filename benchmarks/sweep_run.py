@@ -66,8 +66,9 @@ def killed_result(point: dict[str, Any], verdict: dict[str, Any], backend: str,
                   args) -> dict[str, Any]:
     """The result of the point in flight when its process was killed."""
     if verdict["verdict"] == "point-timeout":
-        bound, how = sweep.lower_bound_step_us(verdict.get("progress"), verdict.get("killed_at"),
-                                               int(point["steps_per_epoch"]))
+        bound, how = sweep.lower_bound_step_us(
+            verdict.get("progress"), verdict.get("killed_at"), int(point["steps_per_epoch"]),
+            verdict.get("killed_cpu_s"), args.sweep_clock)
         return {"point": point["id"], "status": "timeout",
                 "reason": f"did not finish in {point_cap(backend, args):g} s",
                 "lower_bound_step_us": bound, "lower_bound_method": how}

@@ -169,7 +169,7 @@ class Progress:
 
     def fit(self, epochs: int, steps: int, flush: bool) -> None:
         self.record.update(epochs=epochs, steps=steps, flush_denormal=flush,
-                           fit_started=time.time())
+                           fit_started=time.time(), fit_started_cpu=time.process_time())
         _write_json(self.path, self.record)
 
     def clear(self) -> None:
@@ -177,10 +177,10 @@ class Progress:
         self.record = {"point": None, "point_started": None, "fits": []}
         _write_json(self.path, self.record)
 
-    def fit_done(self, epochs: int, wall_s: float, flush: bool) -> None:
-        self.record["fits"].append({"epochs": epochs, "wall_s": wall_s,
+    def fit_done(self, epochs: int, wall_s: float, cpu_s: float, flush: bool) -> None:
+        self.record["fits"].append({"epochs": epochs, "wall_s": wall_s, "cpu_s": cpu_s,
                                     "flush_denormal": flush})
-        self.record["fit_started"] = None
+        self.record["fit_started"] = self.record["fit_started_cpu"] = None
         _write_json(self.path, self.record)
 
 
@@ -198,7 +198,7 @@ def extra_epochs(epoch_s: float, target_s: float, budget_left_s: float, modes: i
     A round fits ``1 + (1 + ΔE)`` epochs per mode, each about ``epoch_s``.
     """
     per_epoch = max(epoch_s, 1e-7)
-    wanted = math.ceil(target_s / per_epoch)
+    wanted = math.ceil(target_s / per_epoch - 1e-9)
     affordable = math.floor(0.8 * budget_left_s / (modes * per_epoch)) - 2
     return max(1, min(wanted, affordable, max_extra))
 
@@ -260,7 +260,7 @@ def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
         if sync:
             sync(lib, local)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        progress.fit_done(epochs, wall, flush)
+        progress.fit_done(epochs, wall, cpu, flush)
         torch.set_flush_denormal(False)
         return wall, cpu
 

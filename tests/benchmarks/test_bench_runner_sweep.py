@@ -43,10 +43,32 @@ class FlushTorch:
         return getattr(torch, name)
 
 
+class FakeClock:
+    """Stands in for the runner's ``time`` module: a fit advances it by a known amount."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 1000.0
+
+    def perf_counter(self) -> float:
+        return self.wall
+
+    def time(self) -> float:
+        return self.wall
+
+    def process_time(self) -> float:
+        return self.cpu
+
+    def work(self, seconds: float, cpu_share: float = 0.5) -> None:
+        self.wall += seconds
+        self.cpu += seconds * cpu_share
+
+
 class SleepyBackend:
-    """A fit sleeps 1 ms per step (0.5 ms with flush-denormal on) after 5 ms of setup."""
+    """A fit takes 1 ms per step (0.5 ms with flush-denormal on) after 5 ms of setup, half
+    of it on the CPU."""
 
     torch_ = None
+    clock: FakeClock | None = None
 
     @staticmethod
     def load_data(lib, job, array):
@@ -59,44 +81,66 @@ class SleepyBackend:
     @classmethod
     def fit(cls, lib, job, som, data):
         per_step = 0.5e-3 if cls.torch_.flush else 1e-3
-        time.sleep(0.005 + som["epochs"] * job["steps_per_epoch"] * per_step)
+        cls.clock.work(0.005 + som["epochs"] * job["steps_per_epoch"] * per_step)
 
 
-def test_point_timing_cancels_setup_and_sees_flush_denormal(tmp_path: Path) -> None:
+def test_point_timing_cancels_setup_and_sees_flush_denormal(tmp_path: Path,
+                                                            monkeypatch) -> None:
     fake = FlushTorch()
     SleepyBackend.torch_ = fake
+    SleepyBackend.clock = FakeClock()
     data = tmp_path / "d.npy"
     np.save(data, np.zeros((16, 4), np.float32))
     point = {**sweep.SweepPoint("minibatch", 4, 4, 3, 2, 16).spec(), "data_path": str(data)}
     job = {"rounds": 2, "target_s": 0.06, "flush_modes": [False, True], "floor": True,
            "point_budget_s": 60.0, "clock": "wall"}
     sweeper = load_runner("_sweep")
+    monkeypatch.setattr(sweeper, "time", SleepyBackend.clock)
+    monkeypatch.setattr(sweeper, "floor_products", lambda *a, **k: {"us": 1.0})
     progress = sweeper.Progress(str(tmp_path / "progress.json"))
     out = sweeper.run_point(SleepyBackend, None, fake, job, point, progress, supported=True)
     assert out["status"] == "ok" and out["steps_per_epoch"] == 4 and out["e1"] == 1
-    assert out["extra_epochs"] >= 2 and len(out["rounds"]) == 2
-    assert out["step_us"] == pytest.approx(1000.0, rel=0.35)
-    assert out["step_us_ftz"] == pytest.approx(500.0, rel=0.35)
-    assert out["denormal_ratio"] == pytest.approx(2.0, rel=0.4)
-    assert out["step_cpu_us"] < out["step_us"] == out["step_wall_us"]  # sleeping: no CPU time
-    assert out["clock"] == "wall"
+    # calibration: 1 epoch, then 1 + 1 (4 ms more), 1 + 4 (16 ms ≥ 60 ms / 4): 4 ms an epoch
+    assert out["epoch_s"] == pytest.approx(0.004)
+    assert [f["epochs"] for f in out["calibration"]] == [1, 2, 5]
+    assert out["extra_epochs"] == 15 and len(out["rounds"]) == 2  # 15 × 4 ms = 60 ms
+    assert out["step_us"] == out["step_wall_us"] == pytest.approx(1000.0)
+    assert out["step_us_ftz"] == pytest.approx(500.0)
+    assert out["step_cpu_us"] == pytest.approx(500.0) and out["clock"] == "wall"
+    assert out["denormal_ratio"] == pytest.approx(2.0)
     assert True in fake.calls and fake.calls[-1] is False  # left off after the point
-    floor = out["floor"]
-    assert floor["us"] == pytest.approx(floor["search_us"] + floor["update_us"])
-    assert floor["search_us"] > 0 and floor["update_gflops"] > 0
+    assert out["floor"] == {"us": 1.0}
     record = json.loads((tmp_path / "progress.json").read_text())
     assert record["point"] == point["id"]
     assert len(record["fits"]) == len(out["calibration"]) + 2 * 2 * 2  # rounds × modes × 2
 
 
-def test_unsupported_flush_measures_one_mode(tmp_path: Path) -> None:
+def test_round_budget_and_clock_choice(tmp_path: Path, monkeypatch) -> None:
     fake = FlushTorch()
-    SleepyBackend.torch_ = fake
+    SleepyBackend.torch_, SleepyBackend.clock = fake, FakeClock()
+    data = tmp_path / "d.npy"
+    np.save(data, np.zeros((16, 4), np.float32))
+    point = {**sweep.SweepPoint("minibatch", 4, 4, 3, 2, 16).spec(), "data_path": str(data)}
+    job = {"rounds": 5, "target_s": 0.06, "flush_modes": [False], "floor": False,
+           "point_budget_s": 0.3, "clock": "cpu"}
+    sweeper = load_runner("_sweep")
+    monkeypatch.setattr(sweeper, "time", SleepyBackend.clock)
+    out = sweeper.run_point(SleepyBackend, None, fake, job, point,
+                            sweeper.Progress(str(tmp_path / "p.json")), supported=True)
+    # a round (two fits, ~80 ms) no longer fits in 80 % of the 0.3 s budget after a few
+    assert 1 <= len(out["rounds"]) < 5
+    assert out["step_us"] == out["step_cpu_us"] == pytest.approx(500.0)
+
+
+def test_unsupported_flush_measures_one_mode(tmp_path: Path, monkeypatch) -> None:
+    fake = FlushTorch()
+    SleepyBackend.torch_, SleepyBackend.clock = fake, FakeClock()
     data = tmp_path / "d.npy"
     np.save(data, np.zeros((8, 4), np.float32))
     point = {**sweep.SweepPoint("batch", None, 4, 3, 2, 8).spec(), "data_path": str(data)}
     job = {"rounds": 1, "target_s": 0.02, "flush_modes": [False, True], "floor": False}
     sweeper = load_runner("_sweep")
+    monkeypatch.setattr(sweeper, "time", SleepyBackend.clock)
     out = sweeper.run_point(SleepyBackend, None, fake, job, point,
                             sweeper.Progress(str(tmp_path / "p.json")), supported=False)
     assert out["denormal_ratio"] is None and "not supported" in out["denormal_note"]
@@ -147,13 +191,13 @@ def test_floor_takes_the_faster_layout_and_blocking() -> None:
 
 def test_median_call_us_measures_a_known_cost() -> None:
     sweeper = load_runner("_sweep")
-    def spin() -> None:  # 2 ms of busy waiting (sleeping overshoots on a loaded machine)
-        start = time.perf_counter()
-        while time.perf_counter() - start < 0.002:
+    def spin() -> None:  # 2 ms of CPU time (the CPU clock ignores a busy machine)
+        start = time.process_time()
+        while time.process_time() - start < 0.002:
             pass
 
-    us = sweeper.median_call_us(spin, samples=5, sample_s=0.004)
-    assert 2000 <= us <= 6000
+    us = sweeper.median_call_us(spin, samples=5, sample_s=0.004, clock=time.process_time)
+    assert 2000 <= us <= 3000
 
 
 def test_sweep_main_with_our_runner(tmp_path: Path) -> None:

@@ -39,6 +39,18 @@ def test_point_cap_kills_the_point_in_flight(tmp_path: Path) -> None:
                           10_000, tmp_path / "d", point_cap=cap)
     assert out["verdict"] == "point-timeout" and out["wall_s"] < 10
     assert out["progress"]["point"] == "p7" and out["killed_at"] is not None
+    assert 0 <= out["killed_cpu_s"] < out["wall_s"]  # it slept: little CPU time
+
+
+def test_cpu_seconds_of_this_process() -> None:
+    import os
+
+    before = supervise.cpu_seconds_of(os.getpid())
+    sum(i * i for i in range(3_000_000))
+    after = supervise.cpu_seconds_of(os.getpid())
+    assert before is not None and after > before
+    assert abs(after - time.process_time()) < 0.5
+    assert supervise.cpu_seconds_of(2**22 + 12345) is None
 
 
 def test_point_cap_reads_only_a_point_in_flight(tmp_path: Path) -> None:

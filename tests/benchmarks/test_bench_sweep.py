@@ -86,6 +86,18 @@ def test_lower_bound_from_a_killed_fit() -> None:
     assert sweep.lower_bound_step_us(None, 130.0, 8)[0] is None
 
 
+def test_lower_bound_on_the_cpu_clock() -> None:
+    progress = {"point": "p", "point_started": 0.0, "fit_started": 100.0,
+                "fit_started_cpu": 50.0, "epochs": 3, "flush_denormal": False,
+                "fits": [{"epochs": 1, "wall_s": 4.0, "cpu_s": 2.0, "flush_denormal": False}]}
+    # 30 s of wall clock but only 10 s of CPU into the 3-epoch fit (a busy machine)
+    bound, how = sweep.lower_bound_step_us(progress, 130.0, 8, killed_cpu=60.0, clock="cpu")
+    assert how == sweep.BOUND_DIFFERENCE and bound == pytest.approx(8.0 / 16 * 1e6)
+    bound, how = sweep.lower_bound_step_us(progress, 130.0, 8, killed_cpu=None, clock="cpu")
+    assert how == sweep.BOUND_DIFFERENCE + " (wall clock)"
+    assert bound == pytest.approx(26.0 / 16 * 1e6)
+
+
 MB = SweepPoint("minibatch", 16, 64, 25, 15, 1024)
 BATCH = SweepPoint("batch", None, 64, 25, 15, 4096)
 

@@ -28,9 +28,12 @@ with open(os.path.join(out, "sweep.jsonl"), "a") as lines:
         if p["features"] == 999:  # hangs in its second fit, after a 1-epoch fit of 0.1 s
             put("progress.json", {"point": p["id"], "point_started": start, "epochs": 3,
                                   "flush_denormal": False, "fit_started": time.time(),
-                                  "fits": [{"epochs": 1, "wall_s": 0.1,
+                                  "fit_started_cpu": time.process_time(),
+                                  "fits": [{"epochs": 1, "wall_s": 0.1, "cpu_s": 0.0,
                                             "flush_denormal": False}]})
-            time.sleep(60)
+            end = time.time() + 60
+            while time.time() < end:  # busy: CPU time passes with the wall clock
+                pass
         put("progress.json", {"point": p["id"], "point_started": start, "fits": []})
         lines.write(json.dumps({"point": p["id"], "status": "ok", "step_us": 10.0,
                                 "extra_epochs": 2, "rounds": [{}],
@@ -71,8 +74,9 @@ def test_a_point_past_its_cap_is_cut_and_the_next_one_runs(tmp_path, fake_runner
     cut = results[1]
     assert cut["reason"] == "did not finish in 1.5 s"
     assert cut["lower_bound_method"] == "difference"
-    # 1.5 s or more into a 3-epoch fit after a 0.1 s 1-epoch fit: > 1.4 s / (2 × 4 steps)
-    assert cut["lower_bound_step_us"] >= 1.3 / 8 * 1e6
+    # CPU seconds spent in the killed 3-epoch fit, over the 2 × 4 steps it had beyond the
+    # finished 1-epoch fit (which took no CPU time here): a positive bound on the CPU clock
+    assert 0 < cut["lower_bound_step_us"] <= 1.5 / 8 * 1e6 * 1.2
     assert len(processes) == 2 and processes[0]["verdict"] == "point-timeout"
     assert processes[1]["ok"] and all(r["backend"] == "torchsom131" for r in results)
 
