@@ -192,7 +192,7 @@ def _terminate(signum, frame):  # SIGTERM -> SystemExit, so that children are ki
     raise SystemExit(128 + signum)
 
 
-def build_doc(args, argv, todo, points, entries, sweep_section, probes_found, backends,
+def build_doc(args, argv, todo, entries, sweep_section, probes_found, backends,
               started) -> dict[str, Any]:
     """The results document of this run (see ``benchmarks/schema.py``)."""
     doc = {
@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     found = {"noise": {"start": noise_start, "end": noise_end}, "bmu": bmu, "imports": imports}
     if args.profile:
         found["profiles"] = profile(pythons, args, sweep_section)
-    doc = build_doc(args, argv, todo, points, entries, sweep_section, found, backends, started)
+    doc = build_doc(args, argv, todo, entries, sweep_section, found, backends, started)
     problems = schema.validate(doc)
     if problems:
         log("[schema] " + "\n[schema] ".join(problems))
@@ -289,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import merging
 
         merging.merge_into(doc)
-        log(f"[merge] -> {merging.MERGED_JSON.relative_to(REPO)}, "
-            f"{merging.MERGED_MD.relative_to(REPO)}")
+        log(f"[merge] -> {merging.MERGED_JSON}, {merging.MERGED_MD}")
     if not args.no_report:
         from benchmarks import report
 

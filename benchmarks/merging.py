@@ -70,11 +70,14 @@ def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def merge_into(new: dict[str, Any], path: Path = MERGED_JSON,
-               markdown: Path = MERGED_MD) -> dict[str, Any]:
-    """Fold ``new`` into the merged results file at ``path`` and render ``markdown``."""
+def merge_into(new: dict[str, Any], path: Path | None = None,
+               markdown: Path | None = None) -> dict[str, Any]:
+    """Fold ``new`` into the merged results file at ``path`` and render ``markdown``
+    (default :data:`MERGED_JSON` and :data:`MERGED_MD`)."""
     from benchmarks import report
 
+    path = MERGED_JSON if path is None else path
+    markdown = MERGED_MD if markdown is None else markdown
     doc = merge(json.loads(path.read_text()), new) if path.exists() else new
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

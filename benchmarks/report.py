@@ -108,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="markdown file (default BENCHMARKS.md, for one complete run only)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if not args.results.exists():
+        print(f"[report] no results file {args.results}: run `make bench` first",
+              file=sys.stderr)
+        return 2
     doc = json.loads(args.results.read_text())
     out = args.out or MARKDOWN
     figure = FIGURE if out.resolve() == MARKDOWN.resolve() else out.with_suffix(".png")

@@ -28,14 +28,15 @@ def _legacy_cell(res: Results, point: dict[str, Any]) -> str:
 def _steps_cell(ours: dict[str, Any] | None) -> str:
     if not ours or ours["status"] != "ok":
         return "–"
-    return f"{ours['extra_epochs']}×{ours['steps_per_epoch']}, {len(ours['rounds'])}"
+    return f"{ours['extra_epochs']}×{ours.get('steps_per_epoch', '?')}, {len(ours['rounds'])}"
 
 
 def _floor_cell(ours: dict[str, Any] | None) -> str:
     floor = (ours or {}).get("floor")
     if not floor:
         return "–"
-    return f"{fmt_us(floor['us'])} ({fmt_us(floor['search_us'])} + {fmt_us(floor['update_us'])})"
+    return (f"{fmt_us(floor['us'])} ({fmt_us(floor.get('search_us'))} + "
+            f"{fmt_us(floor.get('update_us'))})")
 
 
 def _clocks(res: Results) -> tuple[str, str]:

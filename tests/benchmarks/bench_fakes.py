@@ -12,6 +12,44 @@ from benchmarks.entries import summarise
 
 CPU = "Test CPU 9000"
 
+#: a sweep runner script without torch: every point takes 10 µs a step, except points
+#: with 999 features, which hang in their second fit (after a finished 1-epoch fit)
+FAKE_RUNNER = r'''
+import json, os, sys, time
+job = json.load(open(sys.argv[1]))
+out = job["out_dir"]
+if os.environ.get("FAKE_CRASH"):
+    raise SystemExit("cannot import")
+def put(name, value):
+    with open(os.path.join(out, name + ".tmp"), "w") as fh:
+        json.dump(value, fh)
+    os.replace(os.path.join(out, name + ".tmp"), os.path.join(out, name))
+put("sweep-process.json", {"ok": False, "versions": {"fake": "1"}})
+with open(os.path.join(out, "sweep.jsonl"), "a") as lines:
+    for p in job["points"]:
+        start = time.time()
+        if p["features"] == 999:  # hangs in its second fit, after a 1-epoch fit of 0.1 s
+            put("progress.json", {"point": p["id"], "point_started": start, "epochs": 3,
+                                  "flush_denormal": False, "fit_started": time.time(),
+                                  "fit_started_cpu": time.process_time(),
+                                  "fits": [{"epochs": 1, "wall_s": 0.1, "cpu_s": 0.0,
+                                            "flush_denormal": False}]})
+            end = time.time() + 60
+            while time.time() < end:  # busy: CPU time passes with the wall clock
+                pass
+        put("progress.json", {"point": p["id"], "point_started": start, "fits": []})
+        lines.write(json.dumps({"point": p["id"], "status": "ok", "step_us": 10.0,
+                                "step_cpu_us": 10.0, "step_wall_us": 12.0, "clock": "cpu",
+                                "extra_epochs": 2, "rounds": [{}], "e1": 1, "e2": 3,
+                                "steps_per_epoch": p["steps_per_epoch"],
+                                "floor": {"us": 5.0, "search_us": 2.0, "update_us": 3.0},
+                                "denormal_ratio": 1.0,
+                                "flush_denormal_supported": True}) + "\n")
+        lines.flush()
+        put("progress.json", {"point": None, "point_started": None, "fits": []})
+put("sweep-process.json", {"ok": True, "versions": {"fake": "1"}})
+'''
+
 
 def fake_entry(config="tutorial", variant="ours-mb16", threads=1, fit=0.5, status="ok",
                qe=0.2, te=0.01) -> dict[str, Any]:

@@ -73,3 +73,37 @@ def test_smoke_problems() -> None:
 def test_nothing_selected(capsys) -> None:
     assert harness.main(["--only", "no-such-config"]) == 2
     assert "nothing selected" in capsys.readouterr().out
+
+
+def test_a_sweep_only_run_end_to_end_without_venvs(tmp_path, monkeypatch) -> None:
+    """main(): plan, (fake) runners, document, report beside it, merge: never BENCHMARKS.md."""
+    import json
+    import sys
+
+    from bench_fakes import FAKE_RUNNER
+
+    from benchmarks import merging, probes, report, schema, sweep_run
+
+    runners = tmp_path / "runners"
+    runners.mkdir()
+    for name in ("run_ours.py", "run_torchsom131.py"):
+        (runners / name).write_text(FAKE_RUNNER)
+    monkeypatch.setattr(sweep_run, "RUNNERS", runners)
+    monkeypatch.setattr(harness, "ensure_envs", lambda names, *a, **k: {
+        n: sys.executable for n in names})
+    monkeypatch.setattr(probes, "micro_probe", lambda *a, **k: None)
+    monkeypatch.setattr(report, "MARKDOWN", tmp_path / "BENCHMARKS.md")
+    monkeypatch.setattr(merging, "MERGED_JSON", tmp_path / "merged.json")
+    monkeypatch.setattr(merging, "MERGED_MD", tmp_path / "merged.md")
+    out = tmp_path / "run.json"
+    code = harness.main(["--part", "sweep", "--points", "mb16-f4-10x10", "--bench-dir",
+                         str(tmp_path / "bench"), "--out", str(out), "--merge"])
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert schema.validate(doc) == [] and not doc["options"]["complete"]
+    assert {(r["point"], r["backend"]) for r in doc["sweep"]["results"]} == {
+        ("mb16-f4-10x10", "ours"), ("mb16-f4-10x10", "torchsom131")}
+    assert doc["results"] == [] and doc["machine"]["cpu_flags"] is not None
+    assert "partial run, not BENCHMARKS.md" in (tmp_path / "run.md").read_text()
+    assert (tmp_path / "merged.json").exists() and (tmp_path / "merged.md").exists()
+    assert not (tmp_path / "BENCHMARKS.md").exists()

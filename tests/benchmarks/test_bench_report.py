@@ -72,6 +72,11 @@ def test_cli_refuses_a_merged_file_and_renders_it_elsewhere(sandbox: Path, capsy
     assert not (sandbox / "BENCHMARKS.md").exists()
 
 
+def test_cli_without_results(tmp_path: Path, capsys) -> None:
+    assert report.main([str(tmp_path / "none.json")]) == 2
+    assert "run `make bench` first" in capsys.readouterr().err
+
+
 def test_committed_benchmarks_md_comes_from_one_run() -> None:
     """The file in the repository lists exactly one producing command and no merged run."""
     text = report.MARKDOWN.read_text()

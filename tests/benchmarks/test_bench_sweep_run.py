@@ -8,41 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from bench_fakes import FAKE_RUNNER
 
 from benchmarks import schema, sweep, sweep_run
-
-FAKE_RUNNER = r'''
-import json, os, sys, time
-job = json.load(open(sys.argv[1]))
-out = job["out_dir"]
-if os.environ.get("FAKE_CRASH"):
-    raise SystemExit("cannot import")
-def put(name, value):
-    with open(os.path.join(out, name + ".tmp"), "w") as fh:
-        json.dump(value, fh)
-    os.replace(os.path.join(out, name + ".tmp"), os.path.join(out, name))
-put("sweep-process.json", {"ok": False, "versions": {"fake": "1"}})
-with open(os.path.join(out, "sweep.jsonl"), "a") as lines:
-    for p in job["points"]:
-        start = time.time()
-        if p["features"] == 999:  # hangs in its second fit, after a 1-epoch fit of 0.1 s
-            put("progress.json", {"point": p["id"], "point_started": start, "epochs": 3,
-                                  "flush_denormal": False, "fit_started": time.time(),
-                                  "fit_started_cpu": time.process_time(),
-                                  "fits": [{"epochs": 1, "wall_s": 0.1, "cpu_s": 0.0,
-                                            "flush_denormal": False}]})
-            end = time.time() + 60
-            while time.time() < end:  # busy: CPU time passes with the wall clock
-                pass
-        put("progress.json", {"point": p["id"], "point_started": start, "fits": []})
-        lines.write(json.dumps({"point": p["id"], "status": "ok", "step_us": 10.0,
-                                "extra_epochs": 2, "rounds": [{}],
-                                "floor": {"us": 5.0}, "denormal_ratio": 1.0,
-                                "flush_denormal_supported": True}) + "\n")
-        lines.flush()
-        put("progress.json", {"point": None, "point_started": None, "fits": []})
-put("sweep-process.json", {"ok": True, "versions": {"fake": "1"}})
-'''
 
 
 def args_for(tmp_path: Path, cap: float = 1.5) -> argparse.Namespace:
