@@ -65,3 +65,12 @@ def test_import_probe_reports_a_lazy_root() -> None:
     assert probe["modules_after_import"] == []
     assert "torch" in probe["modules_after_engine"]
     assert probe["start_mb"] <= probe["import_mb"] < probe["engine_mb"]
+
+
+def test_micro_matmul_probe(tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    subprocess.run([sys.executable, str(probes.RUNNERS / "micro.py"), "matmul", "1", str(out)],
+                   check=True, capture_output=True, timeout=300)
+    res = json.loads(out.read_text())
+    assert res["threads"] == 1 and res["matmul"]["gflops"] > 0
+    assert res["matmul"]["shape"] == [1024, 1024, 1024]
