@@ -14,6 +14,8 @@ from benchmarks import sweep
 from benchmarks.data import data_path
 
 MAX_SWEEP_CASES = 4
+#: steps a profiled sweep fit needs at least (profilers slow each step down several times)
+PROFILE_STEPS = 2000
 
 
 def _case(name: str, data: Path, x: int, y: int, epochs: int, rule: str, batch: int,
@@ -61,5 +63,11 @@ def sweep_cases(section: dict[str, Any], cache: Path,
             misses.append((severity, point, ours))
     misses.sort(key=lambda m: -m[0])
     return [_case(f"sweep-{p['id']}", data_path(cache, p["n"], p["features"]), p["x"], p["y"],
-                  ours["e2"], p["rule"], p["batch_size"] or 16, point=p["id"])
+                  profile_epochs(ours["e2"], p["steps_per_epoch"]), p["rule"],
+                  p["batch_size"] or 16, point=p["id"])
             for _, p, ours in misses[:limit]]
+
+
+def profile_epochs(measured: int, steps_per_epoch: int) -> int:
+    """Epochs of a profiled sweep fit: those measured, cut to about :data:`PROFILE_STEPS`."""
+    return max(1, min(measured, -(-PROFILE_STEPS // steps_per_epoch)))

@@ -31,7 +31,7 @@ def test_sweep_cases_are_the_worst_misses() -> None:
     section["results"][7] = legacy_point(points[3], 150.0)        # only 3× torchsom 1.3.1
     cases = profiling.sweep_cases(section, Path("/d"), limit=3)
     assert [c["point"] for c in cases] == [points[1].id, points[3].id, points[0].id]
-    assert cases[0]["name"] == f"sweep-{points[1].id}" and cases[0]["epochs"] == 11
+    assert cases[0]["name"] == f"sweep-{points[1].id}" and cases[0]["epochs"] == 11  # its E2
     assert cases[0]["data_path"] == "/d/1024x16.npy" and cases[0]["batch_size"] == 16
     assert len(profiling.sweep_cases(section, Path("/d"))) == 4
 
@@ -41,3 +41,8 @@ def test_miss_severity() -> None:
                                     "legacy_ok": True}) == 0.0
     assert profiling.miss_severity({"floor_ok": False, "step_us": 120.0,
                                     "limit_us": 60.0}) == pytest.approx(2.0)
+
+
+def test_profile_epochs_are_capped() -> None:
+    assert profiling.profile_epochs(400, 64) == 32
+    assert profiling.profile_epochs(3, 8) == 3 and profiling.profile_epochs(2, 1) == 2
