@@ -1,0 +1,94 @@
+"""Regression tests for wrong results found by an adversarial review (issue 16, items 1-7).
+
+Each test failed on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from torchsom import SOM
+
+DATA = torch.randn(60, 3, generator=torch.Generator().manual_seed(3))
+
+
+def _pair(**kwargs) -> tuple[SOM, SOM]:
+    """The same map twice: with the FAISS backend and with the exact torch backend."""
+    pytest.importorskip("faiss")
+    settings = dict(x=3, y=4, num_features=3, device="cpu", random_seed=5)
+    settings.update(kwargs)
+    fast = SOM(search_backend="faiss", **settings)
+    exact = SOM(search_backend="torch", **settings)
+    return fast, exact
+
+
+# ---------------------------------------------------------------------------- item 1
+def test_float64_map_is_not_searched_in_float32_by_faiss() -> None:
+    fast, exact = _pair()
+    fast.double()
+    exact.double()
+    huge = DATA.double() * 1e30  # beyond float32's range, fine in float64
+    fast.initialize_weights(huge)
+    exact.load_state_dict(fast.state_dict())
+    bmus = fast.identify_bmus(huge)
+    assert bool((bmus >= 0).all())
+    assert torch.equal(bmus, exact.identify_bmus(huge))
+    assert float(fast.build_map("hit", data=huge).sum()) == huge.shape[0]
+
+
+def test_float64_map_with_offset_data_agrees_with_exact_search() -> None:
+    fast, exact = _pair(x=5, y=5)
+    fast.double()
+    exact.double()
+    shifted = DATA.double() + 1e7  # float32 keeps ~1 unit of resolution at 1e7
+    fast.initialize_weights(shifted)
+    exact.load_state_dict(fast.state_dict())
+    assert torch.equal(fast.identify_bmus(shifted), exact.identify_bmus(shifted))
+
+
+def test_auto_backend_on_a_float64_map_gives_exact_results() -> None:
+    pytest.importorskip("faiss")
+    auto = SOM(5, 5, 3, device="cpu", search_backend="auto").double()
+    exact = SOM(5, 5, 3, device="cpu", search_backend="torch").double()
+    shifted = DATA.double() + 1e7
+    auto.initialize_weights(shifted)
+    exact.load_state_dict(auto.state_dict())
+    assert torch.equal(auto.identify_bmus(shifted), exact.identify_bmus(shifted))
+
+
+@pytest.mark.parametrize("backend", ["torch", "faiss"])
+def test_nan_weights_give_a_clear_error_not_an_invalid_index(backend: str) -> None:
+    if backend == "faiss":
+        pytest.importorskip("faiss")
+    som = SOM(3, 4, 3, device="cpu", search_backend=backend)
+    state = som.state_dict()
+    state["weights"][1, 2, 0] = float("nan")
+    state["weights"][0, 0, 1] = float("inf")
+    som.load_state_dict(state)
+    with pytest.raises(ValueError, match=r"weights contain 2 NaN or inf"):
+        som.identify_bmus(DATA)
+    with pytest.raises(ValueError, match=r"weights contain 2 NaN or inf"):
+        som.build_map("hit", data=DATA)
+
+
+def test_faiss_rows_without_a_result_are_searched_exactly() -> None:
+    fast, exact = _pair()
+    exact.load_state_dict(fast.state_dict())
+    strategy = fast._search_strategy
+    strategy.search(DATA, fast.weights.detach())  # builds the index
+    real = strategy._index
+
+    class Missing:  # an index that finds nothing for some rows, as FAISS does on inf
+        def search(self, queries, k):
+            dist, idx = real.search(queries, k)
+            idx[1:4] = -1
+            dist[1:4] = np.float32(3.4e38)
+            return dist, idx
+
+    strategy._index = Missing()
+    bmus = fast.identify_bmus(DATA)
+    assert torch.equal(bmus, exact.identify_bmus(DATA))
+    dist, idx = strategy.search(DATA, fast.weights.detach(), k=2)
+    assert bool((idx >= 0).all()) and bool(torch.isfinite(dist).all())
