@@ -34,27 +34,16 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
         if hasattr(value, "to_numpy") and callable(value.to_numpy):  # pandas
             value = value.to_numpy()
         if isinstance(value, (list, tuple)):
-            try:
-                value = np.asarray(value)
-            except ValueError as exc:  # ragged lists
-                raise ValueError(
-                    f"{name} must be a rectangular array of numbers; got a ragged "
-                    f"{type(value).__name__}: {exc}"
-                ) from None
-        if not isinstance(value, np.ndarray):
+            value = _sequence_to_array(value, name)
+        if isinstance(value, torch.Tensor):
+            tensor = value
+        elif not isinstance(value, np.ndarray):
             raise TypeError(
                 f"{name} must be a torch.Tensor, numpy array, pandas DataFrame or list of "
                 f"numbers; got {type(value).__name__}."
             )
-        if value.dtype.kind not in "iuf":
-            raise TypeError(
-                f"{name} must hold real numbers (float or int); got numpy dtype "
-                f"{value.dtype}. Convert it first, e.g. with .astype('float32')."
-            )
-        with warnings.catch_warnings():
-            # read-only arrays (pandas copy-on-write views, memory maps) are never written
-            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-            tensor = torch.from_numpy(np.ascontiguousarray(value))
+        else:
+            tensor = _array_to_tensor(value, name)
     if tensor.requires_grad:  # a SOM never differentiates through its input
         tensor = tensor.detach()
     if tensor.layout != torch.strided:
@@ -75,6 +64,55 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
             "Convert it first, e.g. with .float()."
         )
     return tensor
+
+
+def _array_to_tensor(value: np.ndarray, name: str) -> torch.Tensor:
+    if value.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name} must hold real numbers (float or int); got numpy dtype "
+            f"{value.dtype}. Convert it first, e.g. with .astype('float32')."
+        )
+    with warnings.catch_warnings():
+        # read-only arrays (pandas copy-on-write views, memory maps) are never written
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(np.ascontiguousarray(value))
+
+
+def _sequence_to_array(value: list[Any] | tuple[Any, ...], name: str) -> Any:
+    """A list or tuple as a tensor (when it holds tensors only) or a numpy array.
+
+    Rows given as tensors are detached first (a SOM never differentiates through its
+    input), so lists of tensors that require grad are accepted.
+    """
+    if value and all(isinstance(row, torch.Tensor) for row in value):
+        shapes = {tuple(row.shape) for row in value}
+        if len(shapes) > 1:
+            raise ValueError(
+                f"{name} must be a rectangular array of numbers; got a ragged "
+                f"{type(value).__name__} of tensors with shapes {sorted(shapes)[:3]}."
+            )
+        rows = [row.detach() for row in value]
+        if len({row.device for row in rows}) > 1:
+            rows = [row.cpu() for row in rows]
+        return torch.stack(rows)
+    rows = [_plain(row) for row in value]
+    try:
+        return np.asarray(rows)
+    except ValueError as exc:  # ragged lists
+        raise ValueError(
+            f"{name} must be a rectangular array of numbers; got a ragged "
+            f"{type(value).__name__}: {exc}"
+        ) from None
+
+
+def _plain(item: Any) -> Any:
+    """A tensor (or a list holding tensors) inside a list, as numpy values."""
+    if isinstance(item, torch.Tensor):
+        item = item.detach().cpu()
+        return (item.float() if item.dtype == torch.bfloat16 else item).numpy()
+    if isinstance(item, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in item):
+        return [_plain(v) if isinstance(v, torch.Tensor) else v for v in item]
+    return item
 
 
 _INT_DTYPES = {torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64} | {

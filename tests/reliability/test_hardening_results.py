@@ -92,3 +92,43 @@ def test_faiss_rows_without_a_result_are_searched_exactly() -> None:
     assert torch.equal(bmus, exact.identify_bmus(DATA))
     dist, idx = strategy.search(DATA, fast.weights.detach(), k=2)
     assert bool((idx >= 0).all()) and bool(torch.isfinite(dist).all())
+
+
+# ---------------------------------------------------------------------------- item 2
+def _rows_forms():
+    rows = DATA[:4]
+    return {
+        "list of numpy rows": [r for r in rows.numpy()],
+        "list of tensor rows": [r for r in rows],
+        "tuple of tensor rows": tuple(rows),
+        "list of rows that require grad": [r.clone().requires_grad_(True) for r in rows],
+        "list of lists": rows.tolist(),
+    }
+
+
+@pytest.mark.parametrize("form", list(_rows_forms()))
+def test_a_list_of_rows_is_two_dimensional(form: str) -> None:
+    som = SOM(3, 4, 3, device="cpu", random_seed=2)
+    som.initialize_weights(DATA)
+    data = _rows_forms()[form]
+    expected = som.identify_bmus(DATA[:4])
+    assert torch.equal(som.identify_bmus(data), expected)
+    assert som._calculate_distances_to_neurons(data).shape == (4, 3, 4)
+    assert torch.equal(som._calculate_distances_to_neurons(data),
+                       som._calculate_distances_to_neurons(DATA[:4]))
+
+
+def test_a_list_of_numbers_or_scalar_tensors_is_one_sample() -> None:
+    som = SOM(3, 4, 3, device="cpu", random_seed=2)
+    som.initialize_weights(DATA)
+    expected = som.identify_bmus(DATA[0])
+    assert expected.shape == (2,)
+    assert torch.equal(som.identify_bmus(DATA[0].tolist()), expected)
+    assert torch.equal(som.identify_bmus(list(DATA[0])), expected)  # 0-D tensors
+    assert torch.equal(som.identify_bmus(list(DATA[0].numpy())), expected)
+
+
+def test_ragged_list_of_tensor_rows_is_refused() -> None:
+    som = SOM(3, 4, 3, device="cpu")
+    with pytest.raises(ValueError, match=r"data must be a rectangular array.*ragged"):
+        som.identify_bmus([DATA[0], DATA[1, :2]])

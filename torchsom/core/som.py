@@ -640,9 +640,14 @@ def _single_thread(active: bool) -> Iterator[None]:
 
 
 def _is_single_sample(data: Any) -> bool:
+    """Whether ``data`` is one 1-D sample: a 1-D array, or a list of numbers (a list of
+    rows, whether lists, arrays or tensors, is 2-D)."""
     shape = getattr(data, "shape", None)
     if shape is not None:
         return len(shape) == 1
-    return isinstance(data, (list, tuple)) and len(data) > 0 and not isinstance(
-        data[0], (list, tuple)
-    )
+    if not isinstance(data, (list, tuple)) or len(data) == 0:
+        return False
+    first_shape = getattr(data[0], "shape", None)
+    if first_shape is not None:
+        return len(first_shape) == 0
+    return not isinstance(data[0], (list, tuple))
