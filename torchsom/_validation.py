@@ -234,7 +234,8 @@ def as_target(
 ) -> torch.Tensor:
     """Check ``target`` against ``n_samples`` rows of ``data_name`` and return a tensor.
 
-    Integer targets keep an integer dtype; floating targets become float32.
+    Values are kept exactly: integer, float32 and float64 targets keep their dtype;
+    float16 and bfloat16 targets become float32.
 
     Raises
     ------
@@ -256,7 +257,8 @@ def as_target(
             "they must match."
         )
     if tensor.is_floating_point():
-        tensor = tensor.to(dtype=torch.float32)
+        if tensor.dtype not in (torch.float32, torch.float64):
+            tensor = tensor.to(dtype=torch.float32)
         if tensor.numel():
             _check_finite(tensor.reshape(tensor.shape[0], -1), name)
     return tensor.to(device)

@@ -132,3 +132,51 @@ def test_ragged_list_of_tensor_rows_is_refused() -> None:
     som = SOM(3, 4, 3, device="cpu")
     with pytest.raises(ValueError, match=r"data must be a rectangular array.*ragged"):
         som.identify_bmus([DATA[0], DATA[1, :2]])
+
+
+# ---------------------------------------------------------------------------- item 3
+def _trained_for_labels() -> SOM:
+    som = SOM(3, 4, 3, device="cpu", random_seed=2)
+    som.initialize_weights(DATA)
+    return som
+
+
+def test_large_integer_labels_stay_exact_in_the_classification_map() -> None:
+    som = _trained_for_labels()
+    labels = np.where(np.arange(60) % 2 == 0, 123456789, 123456790 + np.arange(60))
+    out = som.build_map("classification", data=DATA, target=labels)
+    seen = {int(v) for v in out[~torch.isnan(out)].tolist()}
+    assert seen and seen <= set(labels.tolist())
+
+
+@pytest.mark.parametrize("reduction", ["min", "max", "median", "mean"])
+def test_large_integer_targets_stay_exact_in_the_metric_map(reduction: str) -> None:
+    som = _trained_for_labels()
+    target = np.full(60, 123456789)
+    out = som.build_map("metric", data=DATA, target=target, reduction_parameter=reduction)
+    assert out.dtype == torch.float64
+    assert {float(v) for v in out[~torch.isnan(out)]} == {123456789.0}
+
+
+def test_float64_targets_are_not_rounded_to_float32() -> None:
+    som = _trained_for_labels()
+    target = torch.full((60,), 0.1, dtype=torch.float64)
+    out = som.build_map("metric", data=DATA, target=target, reduction_parameter="max")
+    assert {float(v) for v in out[~torch.isnan(out)]} == {0.1}
+    bmus = som.build_map("bmus_data", data=DATA, return_indices=True)
+    _, outputs = som.collect_samples(DATA[0], DATA, target, bmus)
+    assert outputs.dtype == torch.float64 and bool((outputs == 0.1).all())
+
+
+def test_float32_targets_keep_float32_maps() -> None:
+    som = _trained_for_labels()
+    target = torch.arange(60, dtype=torch.float32)
+    for kind in ("metric", "classification"):
+        assert som.build_map(kind, data=DATA, target=target).dtype == torch.float32
+
+
+def test_integer_labels_beyond_float64_precision_are_refused() -> None:
+    som = _trained_for_labels()
+    labels = np.full(60, 2**60, dtype=np.int64)
+    with pytest.raises(ValueError, match=r"target holds integer labels up to .*2\*\*53"):
+        som.build_map("classification", data=DATA, target=labels)

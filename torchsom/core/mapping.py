@@ -24,7 +24,12 @@ Map types
 ``classification``
     Majority label per neuron with a deterministic tie-break.
 
-Every statistics map is float32 (x, y) with NaN for neurons that hold no sample.
+Every statistics map is (x, y) with NaN for neurons that hold no sample. The ``metric``
+and ``classification`` maps carry target values, so they keep them exactly: they are
+float32 when the target's dtype fits in float32 (float32, float16, bfloat16, int8,
+uint8, int16) and float64 otherwise (float64 and wider integer targets, e.g. Python or
+numpy ints); integer labels beyond ±2**53 are refused with a ``ValueError``. The
+``score`` and ``rank`` maps are float32.
 
 The ``bmus_data`` map in its two forms
 --------------------------------------
@@ -331,6 +336,39 @@ def _supervised_inputs(
     return checked[samples], neurons, int(samples.shape[0])
 
 
+#: dtypes whose every value float32 holds exactly
+_FLOAT32_EXACT = (torch.float32, torch.float16, torch.bfloat16, torch.int8, torch.uint8,
+                  torch.int16)
+#: integers beyond this magnitude have no exact float64 value
+_FLOAT64_EXACT_INT = 2**53
+
+
+def _value_dtype(values: torch.Tensor, name: str = "target") -> torch.dtype:
+    """Dtype of a map that carries target values: float32 when it holds every value of
+    ``values``' dtype exactly, else float64 (float32 on MPS, which has no float64).
+
+    Raises
+    ------
+    ValueError
+        For integer values beyond ±2**53, which no floating map holds exactly.
+    """
+    if values.dtype in _FLOAT32_EXACT or values.device.type == "mps":
+        return torch.float32
+    if values.itemsize == 8 and not values.is_floating_point() and values.numel():
+        if values.dtype == torch.int64:
+            low, high = torch.aminmax(values)
+            peak = max(-int(low), int(high))
+        else:  # uint64 has no min/max kernels; its float64 image is enough to compare
+            peak = int(values.to(torch.float64).max())
+        if peak > _FLOAT64_EXACT_INT:
+            raise ValueError(
+                f"{name} holds integer labels up to {peak} in magnitude, but a map holds "
+                f"labels exactly only up to 2**53 ({_FLOAT64_EXACT_INT}). Re-code them "
+                "first, e.g. codes = numpy.unique(target, return_inverse=True)[1]."
+            )
+    return torch.float64
+
+
 def _to_grid(som: Any, flat: torch.Tensor) -> torch.Tensor:
     return flat.reshape(som.x, som.y)
 
@@ -434,7 +472,10 @@ def build_metric_map(
     som: Any, target: Any, bmus_data_map: Any = None, reduction_parameter: str = "mean",
     data: Any = None, batch_size: int = 1024,
 ) -> torch.Tensor:
-    """A statistic of the target per neuron, float32 (x, y), NaN for empty neurons.
+    """A statistic of the target per neuron, (x, y), NaN for empty neurons.
+
+    float32 for targets whose dtype fits in float32, float64 otherwise (see the module
+    documentation), so ``min``, ``max`` and ``median`` return the target's own values.
 
     ``reduction_parameter`` is one of ``mean`` (default), ``std`` (unbiased; 1e-8 for a
     single sample), ``median``, ``min``, ``max``; anything else raises an
@@ -444,7 +485,8 @@ def build_metric_map(
     check_int("batch_size", batch_size, 1)
     values, neurons, _ = _supervised_inputs(som, "metric", target, bmus_data_map, data,
                                             batch_size)
-    return _to_grid(som, F.metric_map(values, neurons, _n_neurons(som), reduction_parameter))
+    return _to_grid(som, F.metric_map(values, neurons, _n_neurons(som), reduction_parameter,
+                                      dtype=_value_dtype(values)))
 
 
 def build_score_map(
@@ -490,7 +532,10 @@ def build_classification_map(
     som: Any, target: Any, bmus_data_map: Any = None, neighborhood_order: int | None = None,
     data: Any = None, batch_size: int = 1024,
 ) -> torch.Tensor:
-    """Majority label per neuron, float32 (x, y), NaN for empty neurons.
+    """Majority label per neuron, (x, y), NaN for empty neurons.
+
+    The labels are kept exactly: float32 for targets whose dtype fits in float32, float64
+    otherwise (see the module documentation).
 
     Ties between a neuron's most frequent labels are broken among those tied labels only,
     by the labels of the samples in its neighbour neurons up to ``neighborhood_order``
@@ -502,7 +547,8 @@ def build_classification_map(
     check_int("batch_size", batch_size, 1)
     values, neurons, _ = _supervised_inputs(som, "classification", target, bmus_data_map,
                                             data, batch_size)
-    flat = F.classification_map(values, neurons, _n_neurons(som), _table(som, order))
+    flat = F.classification_map(values, neurons, _n_neurons(som), _table(som, order),
+                                dtype=_value_dtype(values))
     return _to_grid(som, flat)
 
 
