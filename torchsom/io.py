@@ -44,7 +44,7 @@ from typing import Any
 import torch
 
 from torchsom._validation import resolve_device
-from torchsom.core.parameters import SOM_PARAMETERS, validate_parameters
+from torchsom.core.parameters import SOM_PARAMETERS, validate_parameters, validate_settings
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS
@@ -186,6 +186,10 @@ def save_som(som: Any, path: str | os.PathLike[str]) -> None:
     """
     _check_byteorder()
     target = _as_path(path)
+    try:
+        validate_settings(som)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"Cannot save this SOM: {exc}") from None
     config = _encode_config(som)
     weights = som.weights.detach()
     if weights.dtype not in (torch.float64, torch.float32, torch.float16, torch.bfloat16):

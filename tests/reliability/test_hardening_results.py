@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from torchsom import SOM
+from torchsom.exceptions import InvalidParameterError
 
 DATA = torch.randn(60, 3, generator=torch.Generator().manual_seed(3))
 
@@ -180,3 +181,49 @@ def test_integer_labels_beyond_float64_precision_are_refused() -> None:
     labels = np.full(60, 2**60, dtype=np.int64)
     with pytest.raises(ValueError, match=r"target holds integer labels up to .*2\*\*53"):
         som.build_map("classification", data=DATA, target=labels)
+
+
+# ---------------------------------------------------------------------------- item 4
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("learning_rate", -0.5), ("sigma", -2.0), ("sigma", float("inf")), ("epochs", 0),
+     ("batch_size", -3), ("learning_rate", "fast"), ("algorithm", "online")],
+)
+def test_invalid_setting_changed_after_construction_stops_fit(name: str, value) -> None:
+    som = SOM(4, 4, 3, epochs=2, device="cpu", random_seed=1)
+    som.initialize_weights(DATA)
+    before = som.weights.detach().clone()
+    setattr(som, name, value)
+    with pytest.raises(InvalidParameterError, match=name):
+        som.fit(DATA, verbose=False)
+    assert torch.equal(som.weights, before)
+    assert som.epochs_trained_ == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "pattern"),
+    [("x", 4, "size of a map cannot change"), ("num_features", 5, "weights have shape"),
+     ("topology", "hexagonal", "topology was changed"),
+     ("distance_function", "cosine", "distance_function was changed"),
+     ("lr_decay_function", "lr_linear_decay_to_zero", "lr_decay_function was changed"),
+     ("search_backend", "faiss", "search_backend was changed")],
+)
+def test_structural_setting_changed_after_construction_is_refused(
+    tmp_path, name: str, value, pattern: str
+) -> None:
+    som = SOM(3, 4, 3, epochs=1, device="cpu", search_backend="torch")
+    setattr(som, name, value)
+    with pytest.raises(InvalidParameterError, match=pattern):
+        som.fit(DATA, verbose=False)
+    with pytest.raises(InvalidParameterError, match=rf"Cannot save this SOM: .*{pattern}"):
+        som.save(tmp_path / "changed.som")
+    assert not (tmp_path / "changed.som").exists()
+
+
+def test_valid_setting_changes_still_train_and_save(tmp_path) -> None:
+    som = SOM(3, 4, 3, epochs=1, device="cpu")
+    som.learning_rate, som.sigma, som.epochs, som.algorithm = 0.3, 0.8, 2, "batch"
+    som.fit(DATA, verbose=False)
+    assert som.epochs_trained_ == 2
+    som.save(tmp_path / "ok.som")
+    assert SOM.load(tmp_path / "ok.som").learning_rate == 0.3

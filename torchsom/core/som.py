@@ -19,7 +19,12 @@ from tqdm.auto import tqdm
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core.base_som import BaseSOM
-from torchsom.core.parameters import INITIALIZATION_MODES, SOM_PARAMETERS, validate_parameters
+from torchsom.core.parameters import (
+    INITIALIZATION_MODES,
+    SOM_PARAMETERS,
+    validate_parameters,
+    validate_settings,
+)
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.bmu import topk_bmus
 from torchsom.functional.decay import DECAY_FUNCTIONS
@@ -380,6 +385,7 @@ class SOM(BaseSOM):
             Length ``epochs``, in percent: the share of samples whose two best units, from
             the same searches, are not adjacent.
         """
+        validate_settings(self)  # settings may have been changed since construction
         samples = self._check_data(data)
         check_int("epochs", self.epochs, 1)
         check_int("batch_size", self.batch_size, 1)
