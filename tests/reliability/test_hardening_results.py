@@ -227,3 +227,57 @@ def test_valid_setting_changes_still_train_and_save(tmp_path) -> None:
     assert som.epochs_trained_ == 2
     som.save(tmp_path / "ok.som")
     assert SOM.load(tmp_path / "ok.som").learning_rate == 0.3
+
+
+# ---------------------------------------------------------------------------- item 5
+def _euclid(data: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    return (data[:, None, None, :] - weights[None]).norm(dim=-1)  # (b, x, y)
+
+
+def transposed_distance(data, weights):
+    return _euclid(data, weights).permute(1, 2, 0)  # (x, y, b): same element count
+
+
+def nan_distance(data, weights):
+    return torch.full_like(_euclid(data, weights), float("nan"))
+
+
+def short_distance(data, weights):
+    return _euclid(data, weights)[:, :, :-1]
+
+
+def list_distance(data, weights):
+    return _euclid(data, weights).tolist()
+
+
+@pytest.mark.parametrize(
+    ("fn", "error", "pattern"),
+    [
+        (transposed_distance, ValueError, r"'transposed_distance' must return shape .*"
+                                          r"\(5, 1, 12\).*returned shape \(1, 12, 5\)"),
+        (nan_distance, ValueError, r"'nan_distance' returned 60 NaN and 0 inf"),
+        (short_distance, ValueError, r"'short_distance' must return shape .*returned shape"),
+        (list_distance, TypeError, r"'list_distance' must return a real torch.Tensor"),
+    ],
+)
+def test_custom_distance_results_are_checked(fn, error, pattern: str) -> None:
+    som = SOM(3, 4, 3, epochs=1, batch_size=5, device="cpu", distance_function=fn)
+    som.initialize_weights(DATA)
+    before = som.weights.detach().clone()
+    with pytest.raises(error, match=pattern):
+        som.identify_bmus(DATA[:5])
+    with pytest.raises(error, match=pattern):
+        som._calculate_distances_to_neurons(DATA[:5])
+    with pytest.raises(error, match=pattern.replace("(5, 1, 12)", r"\(\d+, 1, 12\)")):
+        som.fit(DATA, verbose=False)
+    assert torch.equal(som.weights, before)
+
+
+def test_a_correct_custom_distance_matches_the_builtin() -> None:
+    custom = SOM(3, 4, 3, device="cpu", distance_function=_euclid, random_seed=4)
+    builtin = SOM(3, 4, 3, device="cpu", random_seed=4, search_backend="torch")
+    custom.initialize_weights(DATA)
+    builtin.load_state_dict(custom.state_dict())
+    assert torch.equal(custom.identify_bmus(DATA), builtin.identify_bmus(DATA))
+    torch.testing.assert_close(custom._calculate_distances_to_neurons(DATA),
+                               builtin._calculate_distances_to_neurons(DATA))

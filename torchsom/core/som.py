@@ -508,7 +508,7 @@ class SOM(BaseSOM):
         """Distances to every neuron: (x, y) for one 1-D sample, else (b, x, y)."""
         one = _is_single_sample(data)
         samples = self._check_data(data)
-        out = self.distance_fn(samples, self.weights.detach())
+        out = self._cross_distance(samples, self._codebook()).reshape(-1, self.x, self.y)
         return out[0] if one else out
 
     # ------------------------------------------------------------------ maps, retrieval, clustering
