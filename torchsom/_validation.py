@@ -31,6 +31,8 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         tensor = value
     else:
+        if isinstance(value, np.ma.MaskedArray):
+            value = _unmasked(value, name)
         if hasattr(value, "to_numpy") and callable(value.to_numpy):  # pandas
             value = value.to_numpy()
         if isinstance(value, (list, tuple)):
@@ -64,6 +66,20 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
             "Convert it first, e.g. with .float()."
         )
     return tensor
+
+
+def _unmasked(value: np.ma.MaskedArray, name: str) -> np.ndarray:
+    """The values of a masked array that has no masked entry; refuse one that has some
+    (a mask is not read, so masked entries would be used as ordinary values)."""
+    masked = int(np.ma.count_masked(value))
+    if masked:
+        raise ValueError(
+            f"{name} is a masked numpy array with {masked} masked entr"
+            f"{'y' if masked == 1 else 'ies'}; masks are not read, so the hidden values would "
+            "be used. Impute them (e.g. data.filled(fill_value)) or drop those rows "
+            "(numpy.ma.compress_rows(data)) first."
+        )
+    return np.ma.getdata(value)
 
 
 def _array_to_tensor(value: np.ndarray, name: str) -> torch.Tensor:

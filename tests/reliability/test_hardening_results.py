@@ -281,3 +281,26 @@ def test_a_correct_custom_distance_matches_the_builtin() -> None:
     assert torch.equal(custom.identify_bmus(DATA), builtin.identify_bmus(DATA))
     torch.testing.assert_close(custom._calculate_distances_to_neurons(DATA),
                                builtin._calculate_distances_to_neurons(DATA))
+
+
+# ---------------------------------------------------------------------------- item 6
+def test_masked_arrays_with_masked_entries_are_refused() -> None:
+    som = SOM(3, 4, 3, epochs=1, device="cpu")
+    values = DATA.numpy().copy()
+    values[2, 1] = -999.0
+    masked = np.ma.masked_equal(values, -999.0)
+    before = som.weights.detach().clone()
+    for call in (som.fit, som.identify_bmus, som.initialize_weights):
+        with pytest.raises(ValueError, match=r"data is a masked numpy array with 1 masked entry"):
+            call(masked)
+    assert torch.equal(som.weights, before)
+    target = np.ma.masked_less(np.arange(60.0), 1.0)
+    with pytest.raises(ValueError, match=r"target is a masked numpy array with 1 masked"):
+        som.build_map("metric", data=DATA, target=target)
+
+
+def test_masked_arrays_without_masked_entries_are_plain_data() -> None:
+    som = SOM(3, 4, 3, device="cpu")
+    som.initialize_weights(DATA)
+    unmasked = np.ma.masked_array(DATA.numpy(), mask=False)
+    assert torch.equal(som.identify_bmus(unmasked), som.identify_bmus(DATA))
