@@ -5,12 +5,14 @@ Each test failed on the code before its fix.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 from torchsom import SOM
-from torchsom.exceptions import InvalidParameterError
+from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 
 DATA = torch.randn(60, 3, generator=torch.Generator().manual_seed(3))
 
@@ -304,3 +306,43 @@ def test_masked_arrays_without_masked_entries_are_plain_data() -> None:
     som.initialize_weights(DATA)
     unmasked = np.ma.masked_array(DATA.numpy(), mask=False)
     assert torch.equal(som.identify_bmus(unmasked), som.identify_bmus(DATA))
+
+
+# ---------------------------------------------------------------------------- item 7
+@pytest.mark.parametrize(
+    ("bmus_map", "pattern"),
+    [({(0, 0): [0, 1, 1]}, r"sample index 1 more than once \(under \(0, 0\) and \(0, 0\)\)"),
+     ({(0, 0): [0, 2], (2, 3): [2]}, r"sample index 2 more than once \(under \(0, 0\) and "
+                                     r"\(2, 3\)\)")],
+)
+def test_repeated_sample_indices_in_a_bmus_map_are_refused(bmus_map, pattern: str) -> None:
+    som = SOM(3, 4, 3, device="cpu")
+    with pytest.raises(ValueError, match=pattern):
+        som.build_map("hit", bmus_data_map=bmus_map)
+    with pytest.raises(ValueError, match=pattern):
+        som.build_map("metric", target=torch.arange(3.0), bmus_data_map=bmus_map)
+    with pytest.raises(ValueError, match=pattern.replace("bmus_data_map", "bmus_idx_map")):
+        som.collect_samples(DATA[0], DATA[:3], torch.arange(3.0), bmus_map)
+
+
+@pytest.mark.parametrize(("method", "k"), [("kmeans", None), ("kmeans", 3), ("gmm", 3)])
+def test_clusters_without_samples_are_not_counted(method: str, k) -> None:
+    som = SOM(4, 4, 3, device="cpu")
+    with torch.no_grad():
+        som.weights.fill_(0.5)  # constant codebook: one distinct row
+    with pytest.warns(TorchSOMWarning, match=r"only 1 hold samples"):
+        result = som.cluster(method=method, n_clusters=k)
+    assert result["n_clusters"] == 1 == int(result["labels"].unique().numel())
+    assert result["labels"].unique().tolist() == [1]
+    assert result["centers"].shape == (1, 3)
+    assert result["metrics"]["n_clusters"] == 1
+
+
+def test_all_requested_clusters_keep_their_ids() -> None:
+    som = SOM(4, 4, 3, device="cpu", random_seed=3)
+    som.initialize_weights(DATA)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TorchSOMWarning)
+        result = som.cluster(method="kmeans", n_clusters=3)
+    assert result["n_clusters"] == 3
+    assert sorted(result["labels"].unique().tolist()) == [1, 2, 3]

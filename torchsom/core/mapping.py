@@ -289,7 +289,25 @@ def bmu_assignment(
     samples_t, neurons_t = torch.cat(samples), torch.cat(neurons)
     if samples_t.numel() and int(samples_t.min()) < 0:
         raise ValueError(f"{name} holds a negative sample index ({int(samples_t.min())}).")
+    _check_no_repeats(som, samples_t, neurons_t, name)
     return samples_t, neurons_t
+
+
+def _check_no_repeats(som: Any, samples: torch.Tensor, neurons: torch.Tensor,
+                      name: str) -> None:
+    """Each sample has one BMU: refuse a map that lists a sample index twice."""
+    if samples.numel() < 2:
+        return
+    ordered, order = torch.sort(samples, stable=True)
+    repeated = (ordered[1:] == ordered[:-1]).nonzero()
+    if repeated.numel():
+        at = int(repeated[0, 0])
+        cells = _cells(som, neurons[order[at : at + 2]])
+        raise ValueError(
+            f"{name} lists sample index {int(ordered[at])} more than once (under "
+            f"{cells[0]} and {cells[1]}); each sample belongs to exactly one neuron, its "
+            "best-matching unit, as in build_map('bmus_data')."
+        )
 
 
 def _check_indices_fit(samples: torch.Tensor, n_samples: int, name: str, against: str) -> None:
