@@ -21,6 +21,14 @@ import torch
 
 from torchsom import SOM
 from torchsom import io as som_io
+from torchsom.exceptions import InvalidParameterError
+from torchsom.functional.maps import dedupe_neighbors
+from torchsom.topology.neighbors import (
+    get_all_neighbors_up_to_order,
+    largest_useful_order,
+    neighbor_table,
+    offsets_for_row,
+)
 
 DATA = torch.randn(40, 3, generator=torch.Generator().manual_seed(8))
 
@@ -312,3 +320,100 @@ def test_metadata_values_must_be_strings(saved: Path) -> None:
     header["__metadata__"]["format_version"] = 1
     _write(saved, header, data)
     _load_error(saved, r"metadata entry 'format_version' is 1, not a string")
+
+
+# ---------------------------------------------------------------------------- item 11
+def _reached(x: int, y: int, topology: str, order: int, pbc: bool) -> list[list[int]]:
+    """Reference: every neuron's distinct neighbours up to ``order``, in ring order,
+    from the uncapped offsets."""
+    offsets = get_all_neighbors_up_to_order(topology, order)
+    out = []
+    for row in range(x):
+        for col in range(y):
+            seen: list[int] = []
+            for dr, dc in offsets_for_row(offsets, row):
+                r, c = row + dr, col + dc
+                if pbc:
+                    r, c = r % x, c % y
+                elif not (0 <= r < x and 0 <= c < y):
+                    continue
+                cell = r * y + c
+                if cell != row * y + col and cell not in seen:
+                    seen.append(cell)
+            out.append(seen)
+    return out
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+@pytest.mark.parametrize("pbc", [False, True])
+def test_capping_the_order_at_the_grid_changes_no_neighbour(topology: str, pbc: bool) -> None:
+    for x in (1, 2, 3, 4, 6):
+        for y in (1, 2, 3, 5):
+            if pbc and topology == "hexagonal" and x % 2:
+                continue
+            top = largest_useful_order(x, y, topology)
+            table = dedupe_neighbors(neighbor_table(x, y, topology, top + 4, pbc))
+            capped = [[int(v) for v in row if v >= 0] for row in table]
+            assert capped == _reached(x, y, topology, top + 4, pbc), (x, y)
+            # the cap is tight enough: order `top` reaches every cell of an open grid
+            if not pbc:
+                assert all(len(row) == x * y - 1 for row in capped), (x, y)
+
+
+def test_a_large_order_costs_what_the_grid_allows() -> None:
+    som = SOM(5, 5, 3, device="cpu", neighborhood_order=300)
+    assert len(som._neighbor_offsets) == len(get_all_neighbors_up_to_order("rectangular", 4))
+    som.initialize_weights(DATA)
+    small = SOM(5, 5, 3, device="cpu", neighborhood_order=4)
+    small.load_state_dict(som.state_dict())
+    assert torch.equal(som.build_map("distance"), small.build_map("distance"))
+    labels = torch.arange(40) % 3
+    torch.testing.assert_close(som.build_map("classification", data=DATA, target=labels),
+                               small.build_map("classification", data=DATA, target=labels),
+                               rtol=0, atol=0, equal_nan=True)
+    som.set_neighborhood_order(200)
+    assert len(som._neighbor_offsets) == 80
+    hexagonal = SOM(4, 3, 3, device="cpu", topology="hexagonal", neighborhood_order=150)
+    assert len(hexagonal._neighbor_offsets["even"]) == 6 * sum(range(1, 6))
+
+
+@pytest.fixture()
+def bounded_offsets(monkeypatch):
+    """Fail (instead of running for hours) if offsets of an absurd order are built."""
+    import torchsom.core.som as som_module
+    import torchsom.topology.neighbors as neighbors_module
+
+    def guarded(topology, max_order):
+        if max_order > 10_000:
+            raise AssertionError(f"offsets of order {max_order} were built")
+        return get_all_neighbors_up_to_order(topology, max_order)
+
+    monkeypatch.setattr(som_module, "get_all_neighbors_up_to_order", guarded)
+    monkeypatch.setattr(neighbors_module, "get_all_neighbors_up_to_order", guarded)
+
+
+@pytest.mark.usefixtures("bounded_offsets")
+def test_a_file_with_a_large_order_loads_quickly_and_an_absurd_one_is_refused(
+    saved: Path,
+) -> None:
+    header, data = _split(saved)
+    config = json.loads(header["__metadata__"]["config"])
+    header["__metadata__"]["config"] = json.dumps({**config, "neighborhood_order": 300})
+    _write(saved, header, data)
+    loaded = SOM.load(saved)
+    assert loaded.neighborhood_order == 300 and len(loaded._neighbor_offsets) == 48
+    header["__metadata__"]["config"] = json.dumps({**config, "neighborhood_order": 10**9})
+    _write(saved, header, data)
+    _load_error(saved, r"neighborhood_order must be an int in \[1, 1000000\]")
+
+
+@pytest.mark.usefixtures("bounded_offsets")
+def test_absurd_orders_are_refused_everywhere() -> None:
+    with pytest.raises(InvalidParameterError, match=r"neighborhood_order must be an int in"):
+        SOM(3, 3, 2, device="cpu", neighborhood_order=10**9)
+    som = SOM(3, 3, 2, device="cpu")
+    with pytest.raises(InvalidParameterError, match=r"neighborhood_order must be an int in"):
+        som.set_neighborhood_order(10**9)
+    som.neighborhood_order = 10**9
+    with pytest.raises(InvalidParameterError, match=r"neighborhood_order must be an int in"):
+        som.fit(DATA[:, :2], verbose=False)

@@ -22,9 +22,12 @@ from torchsom.search import SEARCH_BACKENDS
 from torchsom.topology.coordinates import TOPOLOGIES, check_topology, grid_positions
 
 __all__ = ["Parameter", "SOM_PARAMETERS", "ALGORITHMS", "INITIALIZATION_MODES",
-           "validate_parameters", "validate_settings"]
+           "MAX_NEIGHBORHOOD_ORDER", "validate_parameters", "validate_settings"]
 
 ALGORITHMS = ("minibatch", "batch")
+#: largest accepted neighborhood_order: far beyond any useful one (maps and retrieval cap
+#: the order at the grid's largest distance), it only keeps absurd values out of files
+MAX_NEIGHBORHOOD_ORDER = 1_000_000
 INITIALIZATION_MODES = ("random", "pca")
 _MAX_SEED = 2**64 - 1  # the range torch.Generator.manual_seed accepts
 
@@ -36,6 +39,7 @@ class Parameter:
     default: Any
     kind: str  # "int", "float", "bool", "choice", "function", "device", "seed"
     minimum: int | None = None
+    maximum: int | None = None
     choices: tuple[str, ...] = ()
     phrase: str | None = None  # leading phrase kept from older error messages
 
@@ -48,7 +52,7 @@ SOM_PARAMETERS: dict[str, Parameter] = {
     "batch_size": Parameter(5, "int", minimum=1),
     "sigma": Parameter(1.0, "float"),
     "learning_rate": Parameter(0.5, "float"),
-    "neighborhood_order": Parameter(1, "int", minimum=1),
+    "neighborhood_order": Parameter(1, "int", minimum=1, maximum=MAX_NEIGHBORHOOD_ORDER),
     "topology": Parameter("rectangular", "choice", choices=TOPOLOGIES),
     "lr_decay_function": Parameter(
         "asymptotic_decay", "function", choices=tuple(DECAY_FUNCTIONS),
@@ -91,6 +95,10 @@ def validate_parameters(values: dict[str, Any], *, warn: bool = True) -> None:
         value = values[name]
         if rule.kind == "int":
             check_int(name, value, rule.minimum or 0)
+            if rule.maximum is not None and value > rule.maximum:
+                raise InvalidParameterError(
+                    f"{name} must be an int in [{rule.minimum}, {rule.maximum}]; got {value!r}."
+                )
         elif rule.kind == "float":
             check_positive_float(name, value)
         elif rule.kind == "bool":

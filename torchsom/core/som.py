@@ -21,6 +21,7 @@ from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.parameters import (
     INITIALIZATION_MODES,
+    MAX_NEIGHBORHOOD_ORDER,
     SOM_PARAMETERS,
     validate_parameters,
     validate_settings,
@@ -46,7 +47,7 @@ from torchsom.topology.coordinates import (
     grid_periods,
     grid_positions,
 )
-from torchsom.topology.neighbors import get_all_neighbors_up_to_order
+from torchsom.topology.neighbors import get_all_neighbors_up_to_order, largest_useful_order
 
 __all__ = ["SOM"]
 
@@ -204,7 +205,9 @@ class SOM(BaseSOM):
         return {name: getattr(self, name) for name in SOM_PARAMETERS}
 
     def _build_neighbor_offsets(self) -> None:
-        offsets = get_all_neighbors_up_to_order(self.topology, self.neighborhood_order)
+        # rings past the grid's largest distance reach no new cell: cap the cost there
+        order = min(self.neighborhood_order, largest_useful_order(self.x, self.y, self.topology))
+        offsets = get_all_neighbors_up_to_order(self.topology, order)
         self._neighbor_offsets = offsets
         if isinstance(offsets, dict):
             self._even_row_offsets = offsets["even"]
@@ -217,6 +220,11 @@ class SOM(BaseSOM):
             # keeps the 1.x wording "must be >= 1, got" inside the message
             raise InvalidParameterError(
                 f"neighborhood_order must be >= 1, got {value!r}; expected an int >= 1."
+            )
+        if value > MAX_NEIGHBORHOOD_ORDER:
+            raise InvalidParameterError(
+                f"neighborhood_order must be an int in [1, {MAX_NEIGHBORHOOD_ORDER}]; got "
+                f"{value!r} (orders past the grid's largest distance add nothing)."
             )
         self.neighborhood_order = int(value)
         self._build_neighbor_offsets()
