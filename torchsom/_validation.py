@@ -312,28 +312,50 @@ def check_bool(name: str, value: Any) -> bool:
 
 
 def resolve_device(device: Any) -> str:
-    """Resolve ``device`` (None means "cuda if available") to a device string.
+    """Resolve ``device`` (None means "cuda if available") to a device string, checking
+    that the device exists on this machine.
 
     Raises
     ------
     InvalidParameterError
-        If the device string is not understood or the device is not available.
+        If the device string is not understood, is of a kind a SOM does not run on, or
+        is not available here (no CUDA, a CUDA index past the last GPU, no MPS).
     """
     if device is None:
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:
         parsed = torch.device(device)
-    except (RuntimeError, TypeError):
+    except (RuntimeError, TypeError, ValueError):
         raise InvalidParameterError(
-            f"device must be None, 'cpu', 'cuda', 'cuda:N' or a torch.device; got {device!r}."
+            f"device must be None, 'cpu', 'cuda', 'cuda:N', 'mps' or a torch.device; got "
+            f"{device!r}."
         ) from None
-    if parsed.type == "cuda" and not torch.cuda.is_available():
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InvalidParameterError(
+                f"device={device!r} was requested but CUDA is not available on this "
+                "machine; use device='cpu' or device=None."
+            )
+        count = torch.cuda.device_count()
+        if parsed.index is not None and parsed.index >= count:
+            raise InvalidParameterError(
+                f"device={device!r} was requested but this machine has {count} CUDA "
+                f"device(s) (cuda:0 to cuda:{count - 1}); use one of them or device=None."
+            )
+    elif parsed.type == "mps":
+        if not _mps_available():
+            raise InvalidParameterError(
+                f"device={device!r} was requested but MPS (the Apple-silicon GPU) is not "
+                "available on this machine; use device='cpu' or device=None."
+            )
+    elif parsed.type != "cpu":
         raise InvalidParameterError(
-            f"device={device!r} was requested but CUDA is not available on this machine; "
-            "use device='cpu' or device=None."
-        )
-    if parsed.type not in ("cpu", "cuda", "mps"):
-        raise InvalidParameterError(
-            f"device must be 'cpu' or 'cuda'; got {device!r} (type {parsed.type!r})."
+            f"device must be 'cpu' or 'cuda'; got {device!r} (type {parsed.type!r}). "
+            "'cuda:N' and, on Apple silicon, 'mps' are accepted too."
         )
     return str(parsed)
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())

@@ -21,7 +21,8 @@ import torch
 
 from torchsom import SOM
 from torchsom import io as som_io
-from torchsom.exceptions import InvalidParameterError
+from torchsom._validation import _mps_available
+from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.maps import dedupe_neighbors
 from torchsom.topology.neighbors import (
     get_all_neighbors_up_to_order,
@@ -417,3 +418,34 @@ def test_absurd_orders_are_refused_everywhere() -> None:
     som.neighborhood_order = 10**9
     with pytest.raises(InvalidParameterError, match=r"neighborhood_order must be an int in"):
         som.fit(DATA[:, :2], verbose=False)
+
+
+# ---------------------------------------------------------------------------- item 12
+no_mps = pytest.mark.skipif(_mps_available(), reason="needs a machine without MPS")
+
+
+@no_mps
+@pytest.mark.parametrize("device", ["mps", "mps:0", torch.device("mps")])
+def test_unavailable_mps_is_refused_at_construction(device) -> None:
+    with pytest.raises(InvalidParameterError, match=r"MPS .* is not available on this machine"):
+        SOM(3, 3, 2, device=device)
+
+
+def test_a_cuda_index_past_the_last_gpu_is_refused() -> None:
+    index = torch.cuda.device_count() + 3
+    with pytest.raises(InvalidParameterError, match=rf"device='cuda:{index}' was requested"):
+        SOM(3, 3, 2, device=f"cuda:{index}")
+
+
+@no_mps
+def test_a_map_saved_on_mps_falls_back_to_the_cpu(saved: Path) -> None:
+    header, data = _split(saved)
+    config = json.loads(header["__metadata__"]["config"])
+    header["__metadata__"]["config"] = json.dumps({**config, "device": "mps:0"})
+    _write(saved, header, data)
+    with pytest.warns(TorchSOMWarning, match=r"saved on device 'mps:0'.*loading it on the CPU"):
+        loaded = SOM.load(saved, map_location=None)
+    assert loaded.device == "cpu" and loaded.weights.device.type == "cpu"
+    assert loaded.identify_bmus(DATA).shape == (40, 2)
+    with pytest.raises(InvalidParameterError, match=r"map_location .*'mps'"):
+        SOM.load(saved, map_location="mps")
