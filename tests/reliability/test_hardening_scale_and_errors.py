@@ -1,0 +1,120 @@
+"""Regression tests for scale and clarity problems found by an adversarial review
+(issue 16, items 13-15).
+
+Each test failed on the code before its fix. Costs are checked by counting the work
+done (distance entries), not by timing.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from torchsom import SOM
+from torchsom.clustering import metrics as cluster_metrics
+from torchsom.clustering.metrics import (
+    GridSpec,
+    clustering_metrics,
+    silhouette_score,
+    topological_quality,
+)
+from torchsom.exceptions import InvalidParameterError
+
+DATA = torch.randn(80, 3, generator=torch.Generator().manual_seed(11))
+
+
+# ---------------------------------------------------------------------------- item 13
+def _blobs(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % 4 + 1
+    centres = torch.tensor([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0], [4.0, 4.0]])
+    points = centres[labels - 1] + torch.randn(n, 2, generator=generator)
+    return points.double(), labels
+
+
+@pytest.fixture()
+def counted_distances(monkeypatch):
+    """Count the entries of every euclidean distance block the metrics compute."""
+    count = {"entries": 0}
+    real = torch.cdist
+
+    def counting(a, b, *args, **kwargs):
+        out = real(a, b, *args, **kwargs)
+        count["entries"] += out.numel()
+        return out
+
+    monkeypatch.setattr(torch, "cdist", counting)
+    return count
+
+
+def test_silhouette_above_the_limit_is_sampled_and_says_so(counted_distances,
+                                                           monkeypatch) -> None:
+    monkeypatch.setattr(cluster_metrics, "EXACT_METRICS_LIMIT", 1000)
+    monkeypatch.setattr(cluster_metrics, "METRICS_SAMPLE_SIZE", 300)
+    n = 1500
+    points, labels = _blobs(n)
+    out = clustering_metrics(points, labels)
+    assert out["sample_size"] == 300
+    assert counted_distances["entries"] <= 300 * n + 16 * 16
+    counted_distances["entries"] = 0
+    exact = clustering_metrics(points, labels, sample_size=None)
+    assert exact["sample_size"] is None
+    assert counted_distances["entries"] >= n * n
+    assert out["silhouette_score"] == pytest.approx(exact["silhouette_score"], abs=0.03)
+    assert out["davies_bouldin_score"] == exact["davies_bouldin_score"]
+
+
+def test_small_labellings_stay_exact() -> None:
+    points, labels = _blobs(300)
+    out = clustering_metrics(points, labels)
+    assert out["sample_size"] is None
+    assert out["silhouette_score"] == silhouette_score(points, labels)
+
+
+def test_sampled_scores_are_close_repeatable_and_seeded() -> None:
+    points, labels = _blobs(900)
+    exact = silhouette_score(points, labels)
+    sampled = silhouette_score(points, labels, sample_size=300)
+    assert sampled == pytest.approx(exact, abs=0.03)
+    assert sampled == silhouette_score(points, labels, sample_size=300)
+    assert silhouette_score(points, labels, sample_size=300, random_state=1) != sampled
+    grid_labels = (torch.arange(30 * 30) % 30 // 10) + 3 * (torch.arange(30 * 30) // 300)
+    exact_q = topological_quality(grid_labels, 30, 30)
+    sampled_q = topological_quality(grid_labels, 30, 30, sample_size=200)
+    assert sampled_q == pytest.approx(exact_q, abs=0.02)
+    assert topological_quality(grid_labels, 30, 30, sample_size=10**6) == exact_q
+    with pytest.raises(InvalidParameterError, match="sample_size must be an int >= 2"):
+        clustering_metrics(points, labels, sample_size=1)
+
+
+def test_topological_quality_cost_is_bounded_by_the_sample(monkeypatch) -> None:
+    entries = {"n": 0}  # grid distance entries, counted where they are square-rooted
+    real_sqrt = torch.Tensor.sqrt_
+
+    def counting_sqrt(self):
+        entries["n"] += self.numel()
+        return real_sqrt(self)
+
+    grid_labels = torch.arange(60 * 60) % 5 + 1
+    monkeypatch.setattr(torch.Tensor, "sqrt_", counting_sqrt)
+    monkeypatch.setattr(torch.Tensor, "sqrt", counting_sqrt)
+    topological_quality(grid_labels, 60, 60, sample_size=200)
+    assert 0 < entries["n"] <= (200 + 2 * 5) * 3600
+
+
+def test_cluster_on_a_large_map_reports_sampled_metrics(monkeypatch) -> None:
+    monkeypatch.setattr(cluster_metrics, "EXACT_METRICS_LIMIT", 100)
+    monkeypatch.setattr(cluster_metrics, "METRICS_SAMPLE_SIZE", 50)
+    som = SOM(12, 12, 3, device="cpu", random_seed=1)
+    som.initialize_weights(DATA)
+    result = som.cluster(method="kmeans", n_clusters=3)
+    assert result["metrics"]["sample_size"] == 50
+    assert -1 <= result["metrics"]["silhouette_score"] <= 1
+    assert 0 < result["metrics"]["topological_quality"] <= 1
+
+
+def test_grid_spec_still_works_with_sampling() -> None:
+    labels = torch.arange(20 * 20) % 4
+    out = clustering_metrics(torch.randn(400, 3, dtype=torch.float64), labels,
+                             grid=GridSpec(20, 20, "hexagonal", True), sample_size=100)
+    assert out["sample_size"] == 100 and 0 < out["topological_quality"] <= 1
