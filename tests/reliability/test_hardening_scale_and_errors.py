@@ -7,6 +7,8 @@ done (distance entries), not by timing.
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
@@ -18,7 +20,8 @@ from torchsom.clustering.metrics import (
     silhouette_score,
     topological_quality,
 )
-from torchsom.exceptions import InvalidParameterError
+from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
+from torchsom.functional import maps as map_kernels
 
 DATA = torch.randn(80, 3, generator=torch.Generator().manual_seed(11))
 
@@ -118,3 +121,34 @@ def test_grid_spec_still_works_with_sampling() -> None:
     out = clustering_metrics(torch.randn(400, 3, dtype=torch.float64), labels,
                              grid=GridSpec(20, 20, "hexagonal", True), sample_size=100)
     assert out["sample_size"] == 100 and 0 < out["topological_quality"] <= 1
+
+
+# ---------------------------------------------------------------------------- item 14
+def _map() -> SOM:
+    som = SOM(5, 5, 3, device="cpu", random_seed=3)
+    som.initialize_weights(DATA)
+    return som
+
+
+def test_a_continuous_classification_target_warns() -> None:
+    target = torch.randn(80, generator=torch.Generator().manual_seed(2))
+    with pytest.warns(TorchSOMWarning, match=r"target has 80 distinct values among 80 samples.*"
+                                             r"build_map\('metric'\)") as record:
+        _map().build_map("classification", data=DATA, target=target)
+    assert record[0].filename == __file__
+
+
+def test_ordinary_labels_do_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TorchSOMWarning)
+        _map().build_map("classification", data=DATA, target=torch.arange(80) % 7)
+        _map().build_map("classification", data=DATA[:30], target=torch.arange(30))  # few
+
+
+def test_tie_break_in_small_memory_chunks_gives_the_same_map(monkeypatch) -> None:
+    som = _map()
+    target = torch.arange(80) % 40  # many ties between two samples of different labels
+    expected = som.build_map("classification", data=DATA, target=target)
+    monkeypatch.setattr(map_kernels, "_BUDGET", 64)  # one tied neuron per chunk
+    chunked = som.build_map("classification", data=DATA, target=target)
+    torch.testing.assert_close(chunked, expected, rtol=0, atol=0, equal_nan=True)

@@ -44,6 +44,7 @@ the plots) accepts either form, and also a plain dict of index lists or of data 
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -53,7 +54,7 @@ import torch
 
 from torchsom._registry import check_choice
 from torchsom._validation import as_target, check_bool, check_int
-from torchsom.exceptions import InvalidParameterError
+from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional import maps as F
 from torchsom.functional.distances import PAIRWISE_DISTANCE_FUNCTIONS, cross_distance_for
 from torchsom.topology.neighbors import neighbor_table
@@ -565,9 +566,29 @@ def build_classification_map(
     check_int("batch_size", batch_size, 1)
     values, neurons, _ = _supervised_inputs(som, "classification", target, bmus_data_map,
                                             data, batch_size)
+    _warn_if_continuous(values)
     flat = F.classification_map(values, neurons, _n_neurons(som), _table(som, order),
                                 dtype=_value_dtype(values))
     return _to_grid(som, flat)
+
+
+#: a classification target with at least this many distinct values, and at least half as
+#: many as samples, looks continuous
+_MANY_CLASSES = 50
+
+
+def _warn_if_continuous(labels: torch.Tensor) -> None:
+    """Warn when a classification target has about as many distinct values as samples."""
+    n_classes = int(torch.unique(labels).numel())
+    if n_classes >= _MANY_CLASSES and 2 * n_classes >= labels.shape[0]:
+        warnings.warn(
+            f"target has {n_classes} distinct values among {labels.shape[0]} samples: the "
+            "classification map treats every distinct value as a class (its memory grows "
+            "with neurons × classes), so a continuous target gives a meaningless map. "
+            "For a continuous target use build_map('metric') instead.",
+            TorchSOMWarning,
+            stacklevel=5,  # the caller of SOM.build_map
+        )
 
 
 MAP_FUNCTIONS = {

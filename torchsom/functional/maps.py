@@ -378,12 +378,15 @@ def classification_map(
     tied = (votes == top) & (top > 0)
     choice = votes.argmax(1)  # first maximum: the smallest label when tied
     tie_rows = (tied.sum(1) > 1).nonzero().squeeze(1)
-    if tie_rows.numel() and table.shape[1]:
-        nbrs = table[tie_rows]
+    # neighbour votes of the tied neurons, in chunks of bounded memory
+    step = _rows_per_chunk(2 * max(1, table.shape[1]) * n_classes)
+    for start in range(0, tie_rows.numel() if table.shape[1] else 0, step):
+        rows = tie_rows[start:start + step]
+        nbrs = table[rows]
         around = votes[nbrs.clamp_min(0)] * (nbrs >= 0).unsqueeze(-1)
         support = around.sum(1)  # (t, n_classes)
-        support = torch.where(tied[tie_rows], support, torch.full_like(support, -1))
-        choice[tie_rows] = support.argmax(1)
+        support = torch.where(tied[rows], support, torch.full_like(support, -1))
+        choice[rows] = support.argmax(1)
     labelled = top.squeeze(1) > 0
     out[labelled] = classes[choice[labelled]].to(dtype)
     return out
