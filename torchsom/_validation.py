@@ -88,10 +88,25 @@ def _array_to_tensor(value: np.ndarray, name: str) -> torch.Tensor:
             f"{name} must hold real numbers (float or int); got numpy dtype "
             f"{value.dtype}. Convert it first, e.g. with .astype('float32')."
         )
+    if value.dtype.kind == "f" and value.dtype.itemsize > 8:  # long double: no torch dtype
+        value = _long_double_as_float64(value, name)
     with warnings.catch_warnings():
         # read-only arrays (pandas copy-on-write views, memory maps) are never written
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
         return torch.from_numpy(np.ascontiguousarray(value))
+
+
+def _long_double_as_float64(value: np.ndarray, name: str) -> np.ndarray:
+    """A long-double array as float64, refusing values beyond float64's range."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        narrowed = value.astype(np.float64)
+    overflow = int((np.isinf(narrowed) & np.isfinite(value)).sum())
+    if overflow:
+        raise ValueError(
+            f"{name} has {overflow} long-double ({value.dtype}) value(s) beyond the float64 "
+            f"range ({np.finfo(np.float64).max:.3g}); rescale the data first."
+        )
+    return narrowed
 
 
 def _sequence_to_array(value: list[Any] | tuple[Any, ...], name: str) -> Any:
@@ -198,13 +213,23 @@ def as_data(
             f"{name} must have {num_features} features (shape (n_samples, {num_features})); "
             f"got shape {tuple(tensor.shape)} with {tensor.shape[1]} features."
         )
+    # a conversion to a narrower dtype would turn large finite values into inf: check the
+    # values in their own dtype first, so the error says what really happened
+    narrowing = _largest(tensor.dtype) > torch.finfo(dtype).max
+    if narrowing:
+        peak = _peak(tensor if tensor.is_floating_point() else tensor.to(torch.float64), name)
+        if peak > torch.finfo(dtype).max:
+            raise ValueError(
+                f"{name} has values up to {peak:.3g} in magnitude, beyond the largest "
+                f"{dtype} value ({torch.finfo(dtype).max:.3g}), the dtype of this map: they "
+                "would overflow to inf. Use a float64 map (som.double()) or rescale the "
+                "data (standardise it)."
+            )
     tensor = tensor.to(device=device, dtype=dtype)
     if not tensor.is_contiguous():
         tensor = tensor.contiguous()
-    low, high = torch.aminmax(tensor)  # checks finiteness and range without a copy
-    peak = max(-float(low), float(high))
-    if not math.isfinite(peak):
-        _check_finite(tensor, name)
+    if not narrowing:
+        peak = _peak(tensor, name)
     limit = magnitude_limit(tensor.dtype, tensor.shape[1])
     if peak > limit:
         raise ValueError(
@@ -213,6 +238,19 @@ def as_data(
             "Standardise the data first (or use a float64 map, e.g. som.double())."
         )
     return tensor
+
+
+def _largest(dtype: torch.dtype) -> float:
+    return float(torch.finfo(dtype).max if dtype.is_floating_point else torch.iinfo(dtype).max)
+
+
+def _peak(tensor: torch.Tensor, name: str) -> float:
+    """Largest magnitude of a floating ``tensor``; NaN/inf raise the counting error."""
+    low, high = torch.aminmax(tensor)  # checks finiteness and range without a copy
+    peak = max(-float(low), float(high))
+    if not math.isfinite(peak):
+        _check_finite(tensor, name)
+    return peak
 
 
 def magnitude_limit(dtype: torch.dtype, num_features: int) -> float:

@@ -152,3 +152,65 @@ def test_tie_break_in_small_memory_chunks_gives_the_same_map(monkeypatch) -> Non
     monkeypatch.setattr(map_kernels, "_BUDGET", 64)  # one tied neuron per chunk
     chunked = som.build_map("classification", data=DATA, target=target)
     torch.testing.assert_close(chunked, expected, rtol=0, atol=0, equal_nan=True)
+
+
+# ---------------------------------------------------------------------------- item 15
+def test_finite_values_beyond_float32_are_reported_as_overflow_not_inf() -> None:
+    som = SOM(3, 3, 3, device="cpu")
+    data = torch.full((4, 3), 1e39, dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"data has values up to 1e\+39 .*beyond the largest "
+                                         r"torch.float32 value .*som.double\(\)") as info:
+        som.identify_bmus(data)
+    assert "inf value" not in str(info.value) and "Impute" not in str(info.value)
+    half = SOM(3, 3, 3, device="cpu").half()
+    with pytest.raises(ValueError, match=r"beyond the largest torch.float16 value"):
+        half.identify_bmus(torch.full((2, 3), 10**6, dtype=torch.int32))
+    real_inf = torch.tensor([[1.0, float("inf"), 0.0]], dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"data contains 1 inf value"):
+        som.identify_bmus(real_inf)
+    assert som.double().identify_bmus(data).shape == (4, 2)
+
+
+def test_long_double_input_is_accepted_or_refused_clearly() -> None:
+    np = pytest.importorskip("numpy")
+    if np.dtype(np.longdouble).itemsize <= 8:
+        pytest.skip("long double is float64 on this platform")
+    som = SOM(3, 3, 3, device="cpu", random_seed=2)
+    som.initialize_weights(DATA)
+    long = DATA[:5].numpy().astype(np.longdouble)
+    assert torch.equal(som.identify_bmus(long), som.identify_bmus(DATA[:5]))
+    with pytest.raises(ValueError, match=r"data has 3 long-double .* beyond the float64 range"):
+        som.double().identify_bmus(np.full((1, 3), np.longdouble("1e400")))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("distance", ["manhattan", "chebyshev"])
+def test_half_precision_maps_work_with_every_distance(dtype, distance: str) -> None:
+    som = SOM(4, 4, 3, epochs=2, device="cpu", random_seed=6, distance_function=distance)
+    som.initialize_weights(DATA)
+    exact = SOM(4, 4, 3, device="cpu", distance_function=distance, search_backend="torch")
+    som.to(dtype)
+    exact.load_state_dict({"weights": som.weights.float()})
+    bmus = som.identify_bmus(DATA)
+    agree = (bmus == exact.identify_bmus(DATA.to(dtype).float())).all(dim=1)
+    assert float(agree.float().mean()) > 0.9  # half-precision distances may tie
+    assert som._calculate_distances_to_neurons(DATA).dtype == dtype
+    assert som.quantization_error(DATA) >= 0
+    som.fit(DATA, verbose=False)
+    assert som.weights.dtype == dtype and bool(torch.isfinite(som.weights).all())
+
+
+def test_a_huge_index_in_a_bmus_map_is_a_clear_error() -> None:
+    som = SOM(3, 3, 3, device="cpu")
+    with pytest.raises(ValueError, match=r"bmus_data_map\[\(0, 1\)\] holds the sample index "
+                                         r"100000000000000000000, beyond the int64 range"):
+        som.build_map("hit", bmus_data_map={(0, 0): [0], (0, 1): [1, 10**20]})
+
+
+@pytest.mark.parametrize("options", [5, "batch_size=3", [("batch_size", 3)]])
+def test_non_dict_kwargs_in_map_configs_name_the_entry(options) -> None:
+    som = SOM(3, 3, 3, device="cpu")
+    with pytest.raises(TypeError, match=r"map_configs\[1\]\['kwargs'\] must be a dict of "
+                                        r"options for the 'hit' map.* of type"):
+        som.build_multiple_maps([{"type": "distance"}, {"type": "hit", "kwargs": options}],
+                                DATA)

@@ -249,8 +249,7 @@ def bmu_assignment(
                     f"{name}[{key!r}] must be a list of sample indices (ints) or the data "
                     f"rows of that neuron; got a {type(value).__name__} holding non-integers."
                 )
-            part = torch.as_tensor(np.asarray(value, dtype=np.int64) if not isinstance(
-                value, torch.Tensor) else value, device=device).to(torch.long).reshape(-1)
+            part = _index_tensor(value, device, f"{name}[{key!r}]")
             index_parts.append(part)
             index_cells.append(flat)
         elif isinstance(value, (torch.Tensor, np.ndarray)) and np.ndim(value) == 2:
@@ -292,6 +291,21 @@ def bmu_assignment(
         raise ValueError(f"{name} holds a negative sample index ({int(samples_t.min())}).")
     _check_no_repeats(som, samples_t, neurons_t, name)
     return samples_t, neurons_t
+
+
+def _index_tensor(value: Any, device: Any, name: str) -> torch.Tensor:
+    """Sample indices (a list, array or tensor of ints) as int64 on ``device``."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device=device, dtype=torch.long).reshape(-1)
+    try:
+        array = np.asarray(value, dtype=np.int64)
+    except OverflowError:
+        largest = max((int(v) for v in value), key=abs)
+        raise ValueError(
+            f"{name} holds the sample index {largest}, beyond the int64 range; sample "
+            "indices are row numbers of the data the map was built from."
+        ) from None
+    return torch.as_tensor(array, device=device).reshape(-1)
 
 
 def _check_no_repeats(som: Any, samples: torch.Tensor, neurons: torch.Tensor,
@@ -735,7 +749,14 @@ def build_multiple_maps(
                 "'kwargs' are read."
             )
         map_type = _check_map_type(config["type"])
-        kwargs = dict(config.get("kwargs") or {})
+        options = config.get("kwargs")
+        if options is not None and not isinstance(options, Mapping):
+            raise TypeError(
+                f"map_configs[{position}]['kwargs'] must be a dict of options for the "
+                f"{map_type!r} map (e.g. {{'batch_size': 512}}); got {options!r} of type "
+                f"{type(options).__name__}."
+            )
+        kwargs = dict(options or {})
         _check_kwargs(map_type, kwargs, f"map_configs[{position}]")
         if map_type in SUPERVISED_MAP_TYPES and target is None:
             raise ValueError(f"Map type '{map_type}' requires target parameter.")

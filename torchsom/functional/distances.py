@@ -42,14 +42,30 @@ def euclidean_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
     return sq.clamp_(min=0.0).sqrt_()
 
 
+#: dtypes ``torch.cdist`` has no kernel for: computed in float32, returned in their dtype
+_HALF_DTYPES = (torch.float16, torch.bfloat16)
+
+
+def _cdist(data: torch.Tensor, codebook: torch.Tensor, p: float) -> torch.Tensor:
+    if data.dtype in _HALF_DTYPES:
+        return torch.cdist(data.float(), codebook.float(), p=p).to(data.dtype)
+    return torch.cdist(data, codebook, p=p)
+
+
 def manhattan_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
-    """Manhattan (L1) distances, (b, F) × (n, F) → (b, n)."""
-    return torch.cdist(data, codebook, p=1.0)
+    """Manhattan (L1) distances, (b, F) × (n, F) → (b, n).
+
+    float16 and bfloat16 inputs are computed in float32 and returned in their dtype.
+    """
+    return _cdist(data, codebook, 1.0)
 
 
 def chebyshev_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
-    """Chebyshev (L∞) distances, (b, F) × (n, F) → (b, n)."""
-    return torch.cdist(data, codebook, p=float("inf"))
+    """Chebyshev (L∞) distances, (b, F) × (n, F) → (b, n).
+
+    float16 and bfloat16 inputs are computed in float32 and returned in their dtype.
+    """
+    return _cdist(data, codebook, float("inf"))
 
 
 def cosine_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
