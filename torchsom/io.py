@@ -22,10 +22,13 @@ registry functions stored by name), ``history`` (JSON of ``quantization_errors_`
 (sorted keys, no spaces) followed by the tensor bytes, so any damage to the settings, the
 history or the weights is detected.
 
-Loading never executes code from the file: it parses JSON and copies bytes. Writing
-goes to a temporary file in the destination folder, which is flushed, synced and then
-renamed over the destination, so a crash or error at any point leaves any previous file
-intact.
+Loading never executes code from the file: it parses JSON and copies bytes. Only regular
+files are read (a named pipe or a device is refused without blocking), the header is read
+and validated field by field before anything else, and no read goes beyond what the file
+declares and holds. Writing goes to a temporary file in the destination folder, which is
+flushed, synced and then renamed over the destination, so a crash or error at any point
+leaves any previous file intact; a destination that exists but is not a regular file
+(a device, a pipe) is refused rather than replaced.
 """
 
 from __future__ import annotations
@@ -182,7 +185,8 @@ def save_som(som: Any, path: str | os.PathLike[str]) -> None:
         If a function setting is a custom callable (only registry names can be stored),
         or a setting was changed to an invalid value.
     ValueError
-        If the weights contain NaN or inf.
+        If the weights contain NaN or inf, or ``path`` is a special file (a device, a
+        named pipe, a socket), which saving would replace.
     FileNotFoundError, IsADirectoryError, PermissionError
         If ``path`` cannot be written.
     """
@@ -643,8 +647,11 @@ def load_som(
     FileNotFoundError
         If ``path`` does not exist.
     SOMFileError
-        If the file is corrupt, truncated, not a map file, or of a newer format version;
-        the message names the file and the problem.
+        If the file is corrupt, truncated, crafted, not a map file, not a regular file,
+        or of a newer format version; the message names the file and the problem (and
+        the header field at fault).
+    IsADirectoryError
+        If ``path`` is a folder.
     InvalidParameterError
         If ``map_location`` is not a usable device.
     """
