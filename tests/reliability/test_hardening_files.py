@@ -150,6 +150,11 @@ def test_load_refuses_a_named_pipe_without_waiting(tmp_path: Path) -> None:
     assert "named pipe (FIFO), not a regular file" in str(outcome[0])
 
 
+def test_load_of_a_folder_says_so(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        SOM.load(tmp_path)
+
+
 class _NoUnboundedReads:
     """A file handle that fails a test on a read without a size (as of a whole file)."""
 

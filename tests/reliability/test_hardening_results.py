@@ -131,6 +131,17 @@ def test_a_list_of_numbers_or_scalar_tensors_is_one_sample() -> None:
     assert torch.equal(som.identify_bmus(list(DATA[0].numpy())), expected)
 
 
+def test_mixed_lists_of_rows_are_two_dimensional() -> None:
+    som = SOM(3, 4, 3, device="cpu", random_seed=2)
+    som.initialize_weights(DATA)
+    rows = DATA[:3]
+    mixed = [rows[0].clone().requires_grad_(True), rows[1].tolist(),
+             [rows[2, 0].clone().requires_grad_(True), float(rows[2, 1]), float(rows[2, 2])]]
+    assert torch.equal(som.identify_bmus(mixed), som.identify_bmus(rows))
+    halves = [rows[0].to(torch.bfloat16), rows[1].tolist()]
+    assert som.identify_bmus(halves).shape == (2, 2)
+
+
 def test_ragged_list_of_tensor_rows_is_refused() -> None:
     som = SOM(3, 4, 3, device="cpu")
     with pytest.raises(ValueError, match=r"data must be a rectangular array.*ragged"):
@@ -252,6 +263,10 @@ def list_distance(data, weights):
     return _euclid(data, weights).tolist()
 
 
+def meta_distance(data, weights):
+    return torch.empty(_euclid(data, weights).shape, device="meta")
+
+
 @pytest.mark.parametrize(
     ("fn", "error", "pattern"),
     [
@@ -260,6 +275,8 @@ def list_distance(data, weights):
         (nan_distance, ValueError, r"'nan_distance' returned 60 NaN and 0 inf"),
         (short_distance, ValueError, r"'short_distance' must return shape .*returned shape"),
         (list_distance, TypeError, r"'list_distance' must return a real torch.Tensor"),
+        (meta_distance, ValueError, r"'meta_distance' must return a tensor on the data's "
+                                    r"device \(cpu\); it returned one on meta"),
     ],
 )
 def test_custom_distance_results_are_checked(fn, error, pattern: str) -> None:
