@@ -607,6 +607,7 @@ def test_cluster_options(kwargs: dict, error: type, pattern: str) -> None:
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.filterwarnings("ignore:HDBSCAN found no clusters:torchsom.exceptions.TorchSOMWarning")
+@pytest.mark.filterwarnings("ignore:k-means was asked for:torchsom.exceptions.TorchSOMWarning")
 def test_cluster_works_on_degenerate_maps() -> None:
     som = SOM(3, 3, F, device="cpu")
     with torch.no_grad():

@@ -184,7 +184,7 @@ def test_float64_targets_are_not_rounded_to_float32() -> None:
 
 def test_float32_targets_keep_float32_maps() -> None:
     som = _trained_for_labels()
-    target = torch.arange(60, dtype=torch.float32)
+    target = torch.arange(60, dtype=torch.float32) % 5
     for kind in ("metric", "classification"):
         assert som.build_map(kind, data=DATA, target=target).dtype == torch.float32
 
