@@ -101,3 +101,21 @@ def test_four_features_offset_by_1e4_report_the_true_qe() -> None:
     q, _ = som.fit(data, verbose=False)
     assert q[0] == pytest.approx(true_qe, rel=1e-3)
     assert true_qe > 0.5
+
+
+@pytest.mark.parametrize("backend", ["torch", "faiss"])
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_every_search_backend_ranks_far_data_exactly(backend, offset) -> None:
+    if backend == "faiss":
+        pytest.importorskip("faiss")
+    data = _data(1.0, offset, n=800, features=8)
+    som = SOM(10, 10, 8, epochs=2, random_seed=0, search_backend=backend)
+    som.initialize_weights(data, mode="random")
+    som.fit(data, verbose=False)
+    assert som.search_backend_ == backend
+    distances = _reference(data, som._codebook())
+    found = som.identify_bmus(data)
+    chosen = distances.gather(1, (found[:, 0] * 10 + found[:, 1]).unsqueeze(1)).squeeze(1)
+    best = distances.min(dim=1).values
+    assert torch.all(chosen - best <= 3e-5)
+    assert (chosen == best).float().mean() >= 0.99

@@ -17,7 +17,13 @@ from torchsom._engine import FitPlan, search_bmus, train_epochs
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core.base_som import BaseSOM
-from torchsom.core.parameters import INITIALIZATION_MODES, SOM_PARAMETERS, validate_parameters
+from torchsom.core.parameters import (
+    INITIALIZATION_MODES,
+    MAX_NEIGHBORHOOD_ORDER,
+    SOM_PARAMETERS,
+    validate_parameters,
+    validate_settings,
+)
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
@@ -33,7 +39,7 @@ from torchsom.topology.coordinates import (
     grid_periods,
     grid_positions,
 )
-from torchsom.topology.neighbors import get_all_neighbors_up_to_order
+from torchsom.topology.neighbors import get_all_neighbors_up_to_order, largest_useful_order
 
 __all__ = ["SOM"]
 
@@ -193,7 +199,9 @@ class SOM(BaseSOM):
         return {name: getattr(self, name) for name in SOM_PARAMETERS}
 
     def _build_neighbor_offsets(self) -> None:
-        offsets = get_all_neighbors_up_to_order(self.topology, self.neighborhood_order)
+        # rings past the grid's largest distance reach no new cell: cap the cost there
+        order = min(self.neighborhood_order, largest_useful_order(self.x, self.y, self.topology))
+        offsets = get_all_neighbors_up_to_order(self.topology, order)
         self._neighbor_offsets = offsets
         if isinstance(offsets, dict):
             self._even_row_offsets = offsets["even"]
@@ -206,6 +214,11 @@ class SOM(BaseSOM):
             # keeps the 1.x wording "must be >= 1, got" inside the message
             raise InvalidParameterError(
                 f"neighborhood_order must be >= 1, got {value!r}; expected an int >= 1."
+            )
+        if value > MAX_NEIGHBORHOOD_ORDER:
+            raise InvalidParameterError(
+                f"neighborhood_order must be an int in [1, {MAX_NEIGHBORHOOD_ORDER}]; got "
+                f"{value!r} (orders past the grid's largest distance add nothing)."
             )
         self.neighborhood_order = int(value)
         self._build_neighbor_offsets()
@@ -374,6 +387,7 @@ class SOM(BaseSOM):
             Length ``epochs``, in percent: the share of samples whose two best units, from
             the same searches, are not adjacent.
         """
+        validate_settings(self)  # settings may have been changed since construction
         samples = self._check_data(data)
         check_int("epochs", self.epochs, 1)
         check_int("batch_size", self.batch_size, 1)
@@ -506,7 +520,7 @@ class SOM(BaseSOM):
         """Distances to every neuron: (x, y) for one 1-D sample, else (b, x, y)."""
         one = _is_single_sample(data)
         samples = self._check_data(data)
-        out = self.distance_fn(samples, self.weights.detach())
+        out = self._cross_distance(samples, self._codebook()).reshape(-1, self.x, self.y)
         return out[0] if one else out
 
     # ------------------------------------------------------------------ maps, retrieval, clustering
@@ -627,9 +641,14 @@ class SOM(BaseSOM):
 
 
 def _is_single_sample(data: Any) -> bool:
+    """Whether ``data`` is one 1-D sample: a 1-D array, or a list of numbers (a list of
+    rows, whether lists, arrays or tensors, is 2-D)."""
     shape = getattr(data, "shape", None)
     if shape is not None:
         return len(shape) == 1
-    return isinstance(data, (list, tuple)) and len(data) > 0 and not isinstance(
-        data[0], (list, tuple)
-    )
+    if not isinstance(data, (list, tuple)) or len(data) == 0:
+        return False
+    first_shape = getattr(data[0], "shape", None)
+    if first_shape is not None:
+        return len(first_shape) == 0
+    return not isinstance(data[0], (list, tuple))
