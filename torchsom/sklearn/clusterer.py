@@ -16,7 +16,7 @@ from torchsom.sklearn._base import SOMEstimatorBase
 
 __all__ = ["SOMClusterer", "CODEBOOK_METHODS"]
 
-CODEBOOK_METHODS = ("kmeans", "agglomerative")
+CODEBOOK_METHODS = ("agglomerative", "kmeans")
 
 
 class SOMClusterer(ClusterMixin, SOMEstimatorBase):
@@ -37,9 +37,9 @@ initialization_mode, device, random_state, verbose
         Map settings, as in :class:`~torchsom.sklearn.SOMTransformer`.
     n_clusters : int, default=3
         Clusters asked of the codebook clustering (at most ``x·y``).
-    method : {"kmeans", "agglomerative"}, default="kmeans"
-        How the codebook is clustered: k-means (10 starts, seeded by ``random_state``)
-        or Ward's agglomerative clustering, both from scikit-learn.
+    method : {"agglomerative", "kmeans"}, default="agglomerative"
+        How the codebook is clustered, with scikit-learn: Ward's agglomerative
+        clustering (deterministic) or k-means (10 starts, seeded by ``random_state``).
 
     Attributes
     ----------
@@ -87,7 +87,7 @@ initialization_mode, device, random_state, verbose
         random_state: Any = None,
         verbose: bool = False,
         n_clusters: int = 3,
-        method: str = "kmeans",
+        method: str = "agglomerative",
     ) -> None:
         self.x = x
         self.y = y
