@@ -8,8 +8,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from torchsom.exceptions import NotFittedError as TorchSOMNotFittedError
-from torchsom.sklearn import SOMClassifier, SOMClusterer, SOMRegressor, SOMTransformer
-from torchsom.sklearn import _base
+from torchsom.sklearn import SOMClassifier, SOMClusterer, SOMRegressor, SOMTransformer, _base
 from torchsom.sklearn._base import MAP_PARAMETERS
 
 CLASSES = [SOMTransformer, SOMClusterer, SOMClassifier, SOMRegressor]
