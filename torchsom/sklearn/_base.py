@@ -85,6 +85,9 @@ class SOMEstimatorBase(BaseEstimator):
             search_backend="torch", device=self.device, random_seed=self._map_seed(),
             algorithm=self.algorithm,
         )
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and len(names) == n_features:
+            som.feature_names_in_ = names  # component planes show the column names
         return som.double()
 
     def _train_map(self, data: np.ndarray) -> SOM:
