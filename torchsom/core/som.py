@@ -374,7 +374,8 @@ class SOM(EstimatorProtocol, BaseSOM):
             Shape (n_samples, num_features).
         y : None, bool or array-like, optional
             Ignored: accepted so that a scikit-learn ``Pipeline`` can pass its targets.
-            A bool here is taken as ``verbose`` (the positional form ``fit(data, False)``).
+            A bool (or int) here is taken as ``verbose``: the positional form
+            ``fit(data, False)``.
         verbose : bool, default=True
             Show a progress bar with the current errors.
 
@@ -388,7 +389,7 @@ class SOM(EstimatorProtocol, BaseSOM):
             Length ``epochs``, in percent: the share of samples whose two best units, from
             the same searches, are not adjacent.
         """
-        if isinstance(y, (bool, np.bool_)):  # fit(data, verbose) as positional
+        if isinstance(y, (bool, np.bool_, int, np.integer)):  # fit(data, verbose), as in 1.x
             verbose = bool(y)
         samples = self._check_data(data)
         self._prepare_fit(data, samples)

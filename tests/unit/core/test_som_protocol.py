@@ -96,6 +96,7 @@ def test_map_works_as_the_last_step_of_a_pipeline() -> None:
 def test_second_positional_argument_bool_is_verbose_array_is_ignored(capsys) -> None:
     quiet = _som()
     quiet.fit(DATA, False)
+    _som().fit(DATA, 0)
     assert "Training SOM" not in capsys.readouterr().err
     with_y = _som()
     with_y.fit(DATA, np.zeros(120), verbose=False)
