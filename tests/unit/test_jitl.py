@@ -174,6 +174,9 @@ def test_untrained_map_is_trained_on_a_copy_and_a_trained_one_used_as_is(trained
     glob = LinearRegression().fit(X.numpy(), y.numpy()).score(X.numpy(), y.numpy())
     assert jitl.score(X, y) > 0.75 > glob + 0.3
     assert JITLEstimator(trained_som).fit(X, y).som_ is trained_som
+    one_feature = SOM(3, 3, 1, initialization_mode="pca", device="cpu")
+    fitted = JITLEstimator(one_feature).fit(X[:, :1], y)  # PCA impossible: sampled start
+    assert fitted.som_.epochs_trained_ == 10
 
 
 def test_som_settings_give_a_fresh_map_and_leave_the_shared_one_alone(trained_som):
@@ -187,6 +190,8 @@ def test_som_settings_give_a_fresh_map_and_leave_the_shared_one_alone(trained_so
     assert trained_som.x == 8 and torch.equal(trained_som.weights, before)
     with pytest.raises(TypeError, match="som__ settings need a torchsom SOM"):
         JITLEstimator(object()).set_params(som__x=3)
+    replaced = JITLEstimator(object()).set_params(som=trained_som, som__y=3)
+    assert replaced.som.y == 3 and replaced.som.x == 8 and trained_som.y == 8
 
 
 def test_grid_search_over_the_map_size():

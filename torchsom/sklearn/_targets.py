@@ -92,6 +92,8 @@ def encode_labels(
         raise ValueError(
             "Input y contains NaN. Mark unlabelled rows only with semi_supervised=True."
         )
+    if labels.dtype.kind == "f" and np.isinf(labels).any():
+        raise ValueError("Input y contains infinity; class labels must be finite.")
     known = labels[~unlabelled]
     if known.size == 0:
         raise ValueError(

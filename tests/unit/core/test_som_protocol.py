@@ -152,6 +152,11 @@ def test_feature_names_are_kept_and_titled_on_component_planes(tmp_path) -> None
     assert titles[:3] == ["height", "weight", "age"]
     assert (tmp_path / "component_planes" / "weight.png").exists()
     plt.close(fig)
+    som.set_params(sigma=0.8)
+    assert som.feature_names_in_.tolist() == ["height", "weight", "age"]  # kept
+    som.fit(frame.set_axis([0, 1, 2], axis=1), verbose=False)  # non-string names: none
+    assert not hasattr(som, "feature_names_in_")
+    som.fit(frame, verbose=False)
     som.fit(DATA, verbose=False)  # plain data: names dropped, as in scikit-learn
     assert not hasattr(som, "feature_names_in_")
     fig, ax = plt.subplots()

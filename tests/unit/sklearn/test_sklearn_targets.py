@@ -45,6 +45,8 @@ def test_label_errors_are_clear() -> None:
         encode_labels(["a", 1, "b"], 3, semi_supervised=False)
     with pytest.raises(ValueError, match="mixes strings"):
         encode_labels(pd.Series(["a", 2.5], dtype=object), 2, semi_supervised=False)
+    with pytest.raises(ValueError, match="Input y contains infinity"):
+        encode_labels([0.0, np.inf], 2, semi_supervised=True)
     with pytest.raises(ValueError, match="Unknown label type"):
         encode_labels([0.5, 1.25, 2.0], 3, semi_supervised=False)
     with pytest.raises(ValueError, match=r"shape \(n_samples,\).*got shape \(3, 2\)"):
@@ -67,6 +69,8 @@ def test_targets_are_float_tables_with_nan_only_in_semi_supervised_mode() -> Non
         check_targets([1.0, np.inf], 2, semi_supervised=True)
     with pytest.raises(ValueError, match="must hold numbers for regression"):
         check_targets(["a", "b"], 2, semi_supervised=False)
+    with pytest.raises(ValueError, match=r"\(n_samples, n_outputs\); got \(2, 1, 1\)"):
+        check_targets(np.zeros((2, 1, 1)), 2, semi_supervised=False)
     with pytest.raises(ValueError, match="y has 2 entries but X has 3 rows"):
         check_targets([1.0, 2.0], 3, semi_supervised=False)
     with pytest.raises(ValueError, match="no labelled row for at least one output"):
