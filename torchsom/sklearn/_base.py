@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils import check_random_state
 
+from torchsom._validation import check_int
 from torchsom.core import SOM
 from torchsom.exceptions import NotFittedError
 
@@ -69,7 +70,9 @@ class SOMEstimatorBase(BaseEstimator):
         return int(check_random_state(state).randint(np.iinfo(np.int32).max))
 
     def _map_sigma(self) -> Any:
-        return max(self.x, self.y) / 2.0 if self.sigma is None else self.sigma
+        if self.sigma is not None:
+            return self.sigma
+        return max(check_int("x", self.x, 1), check_int("y", self.y, 1)) / 2.0
 
     def _build_map(self, n_features: int) -> SOM:
         """An untrained float64 map with this estimator's settings (validated there)."""

@@ -147,8 +147,8 @@ class SOMTransformer(TransformerMixin, SOMEstimatorBase):
         self.codebook_ = self._codebook(self.som_)
         if self.activation_width is not None:
             self.activation_width_ = float(self.activation_width)
-        else:
-            mean_qe = float(np.min(self._distances(self.som_, X), axis=1).mean())
+        else:  # the mean distance to the BMU, searched in chunks
+            mean_qe = self.som_.quantization_error(self.som_._check_data(X, "X"))
             self.activation_width_ = mean_qe if mean_qe > 0 else 1.0
         return self
 

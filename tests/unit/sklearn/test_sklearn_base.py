@@ -54,8 +54,10 @@ def test_methods_before_fit_raise_sklearn_not_fitted_error(cls) -> None:
 def test_invalid_map_settings_fail_at_fit_naming_the_parameter(cls) -> None:
     est = cls(x=0, device="cpu")  # the constructor only stores
     assert est.x == 0
-    with pytest.raises(ValueError, match="x must be"):
+    with pytest.raises(ValueError, match="x must be an int >= 1; got 0"):
         _fit(cls, x=0)
+    with pytest.raises(ValueError, match="y must be an int >= 1; got 'big'"):
+        _fit(cls, y="big")
     with pytest.raises(ValueError, match="distance_function='euclidian'.*'euclidean'"):
         _fit(cls, distance_function="euclidian")
     with pytest.raises(ValueError, match="initialization_mode=.grid. is not valid"):
