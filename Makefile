@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo lint bench bench-targets bench-sweep bench-smoke docs clean
+.PHONY: venv test demo lint bench bench-targets bench-sweep bench-smoke docs sklearn-comparison clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,10 @@ demo: venv
 
 docs: venv
 	$(PY) docs/scripts/render_notebook.py notebooks/clustering.ipynb docs/tutorials/clustering.md
+
+# the measured comparison of docs/sklearn.md (about 2-4 minutes on 2 cores)
+sklearn-comparison: venv
+	$(PY) docs/scripts/sklearn_comparison.py
 
 clean:
 	rm -rf $(VENV) .bench demo-output .pytest_cache .coverage

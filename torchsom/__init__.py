@@ -46,7 +46,7 @@ _EXPORTS = {
 }
 _SUBPACKAGES = {
     "cli", "clustering", "configs", "core", "exceptions", "functional", "io", "jitl",
-    "search", "topology", "utils", "visualization",
+    "search", "sklearn", "topology", "utils", "visualization",
 }
 
 

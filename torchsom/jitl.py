@@ -23,6 +23,7 @@ Example
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -52,8 +53,12 @@ class JITLEstimator(BaseEstimator):
     Parameters
     ----------
     som : SOM
-        A trained map with ``num_features`` equal to the number of columns of ``X``. It is
-        used, never trained or modified.
+        A map with ``num_features`` equal to the number of columns of ``X``. A trained
+        (or initialised) map is used as given and never modified. A map whose weights
+        were never set is trained by :meth:`fit` on a copy (``initialize_weights`` with
+        its ``initialization_mode``, then ``fit``), kept in ``som_``.
+        ``set_params(som__x=...)`` (any ``som__`` setting) replaces it with a new,
+        untrained map with those settings, so a grid search can tune the map itself.
     estimator : scikit-learn estimator, optional
         Cloned and fitted on every buffer. Default: ``Ridge(alpha=1.0)`` for regression
         and ``LogisticRegression(max_iter=1000)`` for classification: small, regularised
@@ -70,6 +75,8 @@ class JITLEstimator(BaseEstimator):
 
     Attributes
     ----------
+    som_ : SOM
+        The map used for retrieval: ``som`` itself, or the copy trained by ``fit``.
     estimator_ : estimator
         The (unfitted) template cloned for every buffer.
     task_ : str
@@ -114,6 +121,47 @@ class JITLEstimator(BaseEstimator):
             params["estimator"] = clone(params["estimator"])
         return type(self)(**params)
 
+    def set_params(self, **params: Any) -> JITLEstimator:
+        """Set parameters; ``som__<name>`` settings give a new, untrained map.
+
+        The current map is never modified (clones of this estimator share it): the
+        settings are applied to a fresh map built from its constructor arguments, which
+        :meth:`fit` then trains on ``X``.
+
+        Returns
+        -------
+        JITLEstimator
+            ``self``.
+        """
+        map_settings = {key[len("som__"):]: params.pop(key)
+                        for key in [k for k in params if k.startswith("som__")]}
+        if "som" in params:
+            self.som = params.pop("som")
+        if map_settings:
+            if not hasattr(self.som, "get_params"):
+                raise TypeError(
+                    f"som__ settings need a torchsom SOM as som; got {type(self.som).__name__}."
+                )
+            settings = {**self.som.get_params(deep=False), **map_settings}
+            self.som = type(self.som)(**settings)
+        super().set_params(**params)
+        return self
+
+    def _trained_map(self, X: Any) -> Any:
+        """The map to retrieve with: ``som``, or a trained copy if it was never set."""
+        som = self.som
+        never_set = getattr(som, "_weights_never_set", None)
+        if never_set is None or not never_set():
+            return som
+        trained = copy.deepcopy(som)
+        samples = trained._check_data(X, "X")
+        mode = trained.initialization_mode
+        if mode == "pca" and min(samples.shape) < 2:
+            mode = "random"
+        trained.initialize_weights(samples, mode=mode)
+        trained.fit(samples, verbose=False)
+        return trained
+
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any) -> JITLEstimator:
         """Store the training data and map it onto the SOM.
@@ -135,7 +183,8 @@ class JITLEstimator(BaseEstimator):
         check_int("min_buffer_threshold", self.min_buffer_threshold, 0)
         if not hasattr(self.som, "build_map") or not hasattr(self.som, "_check_data"):
             raise TypeError(f"som must be a trained torchsom SOM; got {type(self.som).__name__}.")
-        samples = self.som._check_data(X, "X")
+        self.som_ = self._trained_map(X)
+        samples = self.som_._check_data(X, "X")
         labels = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y)
         if labels.ndim == 0 or labels.shape[0] != samples.shape[0]:
             raise ValueError(
@@ -171,7 +220,7 @@ class JITLEstimator(BaseEstimator):
         self._X = samples
         self._X_np = samples.detach().cpu().double().numpy()
         self.n_features_in_ = samples.shape[1]
-        self.bmus_map_ = self.som.build_map("bmus_data", data=samples, return_indices=True)
+        self.bmus_map_ = self.som_.build_map("bmus_data", data=samples, return_indices=True)
         return self
 
     # ------------------------------------------------------------------ predict
@@ -182,9 +231,9 @@ class JITLEstimator(BaseEstimator):
             )
 
     def _buffers(self, X: Any) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        queries = self.som._check_data(X, "X")
+        queries = self.som_._check_data(X, "X")
         indices, offsets = mapping.retrieval_indices(
-            self.som, queries, self._X, self.bmus_map_, self.min_buffer_threshold,
+            self.som_, queries, self._X, self.bmus_map_, self.min_buffer_threshold,
             self.retrieval_mode,
         )
         return queries, indices.cpu().numpy(), offsets.cpu().numpy()

@@ -160,3 +160,51 @@ def test_refit_switches_task_and_probabilities_cover_empty_buffers(make_tiny_som
         JITLEstimator(make_tiny_som).fit(X, np.zeros((4, 2), dtype=int))
     jitl.fit(X, [0.5, 1.0, 1.5, 2.0])
     assert jitl.task_ == "regression" and not hasattr(jitl, "classes_")
+
+
+def test_untrained_map_is_trained_on_a_copy_and_a_trained_one_used_as_is(trained_som):
+    X, y = _piecewise(300, 5)
+    fresh = SOM(5, 5, 2, epochs=4, algorithm="batch", initialization_mode="pca",
+                device="cpu", search_backend="torch")
+    untouched = fresh.weights.detach().clone()
+    jitl = JITLEstimator(fresh, LinearRegression(), min_buffer_threshold=20).fit(X, y)
+    assert jitl.som_ is not fresh and jitl.som_.epochs_trained_ == 4
+    assert torch.equal(fresh.weights, untouched) and fresh.epochs_trained_ == 0
+    # a trained map: far better than the global line (R² about 0.03 here)
+    glob = LinearRegression().fit(X.numpy(), y.numpy()).score(X.numpy(), y.numpy())
+    assert jitl.score(X, y) > 0.75 > glob + 0.3
+    assert JITLEstimator(trained_som).fit(X, y).som_ is trained_som
+    one_feature = SOM(3, 3, 1, initialization_mode="pca", device="cpu")
+    fitted = JITLEstimator(one_feature).fit(X[:, :1], y)  # PCA impossible: sampled start
+    assert fitted.som_.epochs_trained_ == 10
+
+
+def test_som_settings_give_a_fresh_map_and_leave_the_shared_one_alone(trained_som):
+    jitl = JITLEstimator(trained_som, Ridge())
+    assert jitl.get_params()["som__x"] == 8
+    before = trained_som.weights.detach().clone()
+    jitl.set_params(som__x=4, som__sigma=1.0, estimator__alpha=0.5)
+    assert jitl.som is not trained_som and (jitl.som.x, jitl.som.y) == (4, 8)
+    assert jitl.som.sigma == 1.0 and jitl.som.epochs_trained_ == 0
+    assert jitl.estimator.alpha == 0.5
+    assert trained_som.x == 8 and torch.equal(trained_som.weights, before)
+    with pytest.raises(TypeError, match="som__ settings need a torchsom SOM"):
+        JITLEstimator(object()).set_params(som__x=3)
+    replaced = JITLEstimator(object()).set_params(som=trained_som, som__y=3)
+    assert replaced.som.y == 3 and replaced.som.x == 8 and trained_som.y == 8
+
+
+def test_grid_search_over_the_map_size():
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _piecewise(300, 6)
+    base = SOM(6, 6, 2, epochs=5, algorithm="batch", initialization_mode="pca", device="cpu",
+               search_backend="torch")
+    search = GridSearchCV(JITLEstimator(base, LinearRegression(), min_buffer_threshold=20),
+                          {"som__x": [1, 6], "som__y": [1, 6]}, cv=3).fit(X.numpy(), y.numpy())
+    scores = dict(zip(map(str, search.cv_results_["params"]),
+                      search.cv_results_["mean_test_score"]))
+    one_neuron = scores[str({"som__x": 1, "som__y": 1})]
+    assert search.best_params_ != {"som__x": 1, "som__y": 1}
+    assert one_neuron < 0.5 < search.best_score_  # one neuron = one global line
+    assert base.epochs_trained_ == 0  # the template map was never touched

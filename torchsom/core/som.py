@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -24,6 +25,7 @@ from torchsom.core.parameters import (
     validate_parameters,
     validate_settings,
 )
+from torchsom.core.protocol import EstimatorProtocol
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
@@ -48,7 +50,7 @@ def _function_name(value: str | Callable[..., Any]) -> str:
     return value if isinstance(value, str) else getattr(value, "__name__", type(value).__name__)
 
 
-class SOM(BaseSOM):
+class SOM(EstimatorProtocol, BaseSOM):
     """Self-organizing map on a rectangular or hexagonal grid.
 
     Parameters
@@ -171,6 +173,8 @@ class SOM(BaseSOM):
             "_positions", torch.stack((row_coord.reshape(-1), col_coord.reshape(-1)), 1),
             persistent=False,
         )
+        # kept so that fit can tell a never-initialised codebook (see _weights_never_set)
+        self._construction_rng_state = self._generator.get_state()
         codebook = unit_random_codebook(self.x, self.y, self.num_features, self._generator,
                                         torch.float32)
         self.weights = nn.Parameter(codebook.to(self.device), requires_grad=False)
@@ -193,10 +197,6 @@ class SOM(BaseSOM):
         values = dict(config) if isinstance(config, dict) else config.model_dump()
         values.update(overrides)
         return cls(**values)
-
-    def get_params(self) -> dict[str, Any]:
-        """Constructor arguments of this map, as given."""
-        return {name: getattr(self, name) for name in SOM_PARAMETERS}
 
     def _build_neighbor_offsets(self) -> None:
         # rings past the grid's largest distance reach no new cell: cap the cost there
@@ -347,7 +347,7 @@ class SOM(BaseSOM):
 
     # ------------------------------------------------------------------ training
     def fit(
-        self, data: Any, verbose: bool = True
+        self, data: Any, y: Any = None, verbose: bool = True
     ) -> tuple[list[float], list[float]]:
         """Train the map.
 
@@ -370,10 +370,19 @@ class SOM(BaseSOM):
         of a mini-batch fit is measured on the machine (one thread or
         ``torch.get_num_threads()``) and restored afterwards.
 
+        A map built with ``initialization_mode="pca"`` whose weights were never set (no
+        :meth:`initialize_weights`, no earlier fit, no loaded state) is first initialised
+        by PCA from ``data``. Fitted on a pandas DataFrame with string column names, the
+        map keeps them in ``feature_names_in_``.
+
         Parameters
         ----------
         data : array-like
             Shape (n_samples, num_features).
+        y : None, bool or array-like, optional
+            Ignored: accepted so that a scikit-learn ``Pipeline`` can pass its targets.
+            A bool (or int) here is taken as ``verbose``: the positional form
+            ``fit(data, False)``.
         verbose : bool, default=True
             Show a progress bar with the current errors.
 
@@ -388,7 +397,10 @@ class SOM(BaseSOM):
             the same searches, are not adjacent.
         """
         validate_settings(self)  # settings may have been changed since construction
+        if isinstance(y, (bool, np.bool_, int, np.integer)):  # fit(data, verbose), as in 1.x
+            verbose = bool(y)
         samples = self._check_data(data)
+        self._prepare_fit(data, samples)
         check_int("epochs", self.epochs, 1)
         check_int("batch_size", self.batch_size, 1)
         initial = self.weights.detach().clone()
@@ -598,6 +610,47 @@ class SOM(BaseSOM):
 
         return clustering.cluster_som(self, method=method, n_clusters=n_clusters,
                                       feature_space=feature_space, **kwargs)
+
+    def assign_labels(self, data: Any, neuron_labels: Any) -> torch.Tensor:
+        """Give every sample the label of its best-matching unit.
+
+        Turns per-neuron labels (for example ``som.cluster()["labels"]``) into per-sample
+        labels.
+
+        Parameters
+        ----------
+        data : array-like
+            Shape (n_samples, num_features).
+        neuron_labels : array-like or dict
+            One label per neuron: shape (x·y,) in row-major neuron order or (x, y); or the
+            dict returned by :meth:`cluster` (its ``"labels"`` entry is used).
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_samples,), the labels' dtype, on the map's device.
+
+        Raises
+        ------
+        ValueError
+            If ``neuron_labels`` does not hold exactly one label per neuron.
+        """
+        if isinstance(neuron_labels, dict):
+            neuron_labels = neuron_labels["labels"]
+        if not isinstance(neuron_labels, torch.Tensor):
+            neuron_labels = torch.as_tensor(np.asarray(neuron_labels))
+        n_neurons = self.x * self.y
+        if neuron_labels.numel() != n_neurons or neuron_labels.dim() not in (1, 2) or (
+            neuron_labels.dim() == 2 and tuple(neuron_labels.shape) != (self.x, self.y)
+        ):
+            raise ValueError(
+                f"neuron_labels must have shape ({n_neurons},) or ({self.x}, {self.y}), one "
+                f"label per neuron; got shape {tuple(neuron_labels.shape)}."
+            )
+        samples = self._check_data(data)
+        _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
+        flat = idx[:, 0].to(neuron_labels.device)
+        return neuron_labels.reshape(-1)[flat].to(self.weights.device)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: Any) -> None:

@@ -276,8 +276,21 @@ def plot_component_plane(
     cmap: str | Colormap | None = None,
     config: VisualizationConfig | None = None,
 ) -> Axes:
-    """The weight of feature ``index`` at every neuron (row 0 on top, like every map)."""
+    """The weight of feature ``index`` at every neuron (row 0 on top, like every map).
+
+    Without ``name`` the title is the feature's name from ``som.feature_names_in_`` (a
+    map fitted on a DataFrame), else ``Component_<index + 1>``.
+    """
     _, _, topology = grid_shape(som)
     weights = som.weights.detach()[..., index]
     return draw_map(weights, topology, ax=ax, cmap=cmap, config=config,
-                    title=name or f"Component_{index + 1}", colorbar_label="Weight value")
+                    title=name or component_names(som)[index], colorbar_label="Weight value")
+
+
+def component_names(som: Any) -> list[str]:
+    """Feature names of ``som`` (``feature_names_in_``), else ``Component_1`` … ."""
+    n_features = int(som.weights.shape[-1])
+    names = getattr(som, "feature_names_in_", None)
+    if names is not None and len(names) == n_features:
+        return [str(name) for name in names]
+    return [f"Component_{i + 1}" for i in range(n_features)]

@@ -351,7 +351,10 @@ class SOMVisualizer:
         save_path: str | Path | None = None,
         fig_name: str = "component_planes",
     ) -> Figure:
-        """One plane per feature (default names ``Component_1`` …), in one figure.
+        """One plane per feature, in one figure.
+
+        Default names: the map's ``feature_names_in_`` (fitted on a DataFrame), else
+        ``Component_1`` … .
 
         A shorter ``component_names`` plots the first features only. With
         ``save_path`` each plane is also written to
@@ -365,7 +368,7 @@ class SOMVisualizer:
         """
         n_features = int(self.som.weights.shape[-1])
         names = check_names(component_names, "component_names") \
-            if component_names is not None else [f"Component_{i + 1}" for i in range(n_features)]
+            if component_names is not None else mplots.component_names(self.som)
         if len(names) > n_features:
             raise ValueError(
                 f"component_names has {len(names)} names but the map has {n_features} "
