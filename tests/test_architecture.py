@@ -90,14 +90,27 @@ def _resolve_root_name(name: str) -> str:
     return name
 
 
-def imported_modules(source: str, module: str, package: bool = False) -> list[str]:
-    """Every module ``source`` (the text of ``torchsom.<module>``) imports, anywhere in it.
+def _module_level(tree: ast.Module):
+    """The nodes executed when the module is imported: everything outside function
+    bodies (class bodies and conditional blocks included)."""
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def imported_modules(source: str, module: str, package: bool = False,
+                     at_import_only: bool = False) -> list[str]:
+    """Every module ``source`` (the text of ``torchsom.<module>``) imports.
 
     Returns absolute dotted names; names taken from the lazy package root are resolved to
-    their defining modules.
+    their defining modules. Imports inside functions count unless ``at_import_only``.
     """
     found: list[str] = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    for node in (_module_level(tree) if at_import_only else ast.walk(tree)):
         if isinstance(node, ast.Import):
             found.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -191,14 +204,15 @@ MODULES = {_module_name(p): p for p in SOURCES}
 
 
 def _package_graph() -> dict[str, set[str]]:
-    """torchsom module → torchsom modules it imports (package ``__init__`` re-exports
-    excluded: a package importing its own children is not a cycle)."""
+    """torchsom module → torchsom modules it imports when it is imported (package
+    ``__init__`` re-exports excluded: a package importing its own children is not a
+    cycle; imports inside functions run later and cannot deadlock an import)."""
     graph: dict[str, set[str]] = {}
     for module, path in MODULES.items():
         if module == "" or module.startswith("utils") or _is_package(path):
             continue
         targets = set()
-        for name in imported_modules(path.read_text(), module, False):
+        for name in imported_modules(path.read_text(), module, False, at_import_only=True):
             if not name.startswith("torchsom."):
                 continue
             parts = name[len("torchsom."):].split(".")
@@ -265,6 +279,12 @@ def test_utils_check_accepts_plain_reexports() -> None:
     snippet = '"""Old names."""\nfrom torchsom.functional.decay import DECAY_FUNCTIONS\n' \
               'OLD_NAME = DECAY_FUNCTIONS\n__all__ = ["OLD_NAME"]'
     assert utils_violations(snippet, "snippet.py") == []
+
+
+def test_import_time_imports_skip_function_bodies() -> None:
+    snippet = "import torchsom.io\ndef later():\n    import torchsom.core.som\n"
+    assert imported_modules(snippet, "x", at_import_only=True) == ["torchsom.io"]
+    assert "torchsom.core.som" in imported_modules(snippet, "x")
 
 
 def test_cycle_check_finds_a_cycle() -> None:
