@@ -32,7 +32,7 @@ import torch
 from tqdm.auto import tqdm
 
 from torchsom._engine.checkpoint import Checkpointer, FitState
-from torchsom._engine.distributed import Collective
+from torchsom._engine.distributed import Collective, RankFailure
 from torchsom._engine.ops import ArrayOps, TorchOps
 from torchsom._engine.rules import BatchRule, MinibatchRule
 from torchsom._engine.selection import choose_ops, minibatch_threads
@@ -396,7 +396,7 @@ def train_epochs(plan: FitPlan, codebook: torch.Tensor, data: torch.Tensor | Dat
               grouped=source.one_chunk and collective is None, collective=collective)
     if resume is not None:
         run.epoch, run.seen = resume.epoch, resume.seen
-        run.tally.done_q, run.tally.done_t = list(resume.quantization), list(resume.topographic)
+        run.tally.prior = (list(resume.quantization), list(resume.topographic))
         if resume.seen > 0 or skip > 0:
             run.begin_epoch()
             run.tally.load_state(resume.errors, codebook.device)
@@ -415,6 +415,25 @@ def train_epochs(plan: FitPlan, codebook: torch.Tensor, data: torch.Tensor | Dat
             rule=run.rule.state(), center=center, errors=run.tally.state(),
             world=1 if collective is None else collective.world,
         )
+
+    def save(position: int, used: int, state: torch.Tensor) -> None:
+        snapshot = capture(position, used, state)
+        if collective is None:
+            keeper.save(snapshot)
+            return
+        failure = None
+        try:  # rank 0 writes; the others wait for it, so a restart reads this version
+            keeper.save(snapshot)
+        except Exception as exc:
+            failure = exc
+        written = torch.tensor([0.0 if failure else 1.0], dtype=torch.float64,
+                               device=codebook.device)
+        collective.sum_(written, "the checkpoint's completion")
+        if failure is not None:
+            raise failure
+        if float(written) < collective.world:
+            raise RankFailure(f"distributed fit: rank 0 could not write the checkpoint "
+                              f"'{keeper.path}' (see rank 0's error).")
 
     bar = tqdm(total=plan.epochs, initial=run.epoch, desc="Training SOM", unit="epoch",
                disable=not plan.verbose, leave=True)
@@ -444,7 +463,7 @@ def train_epochs(plan: FitPlan, codebook: torch.Tensor, data: torch.Tensor | Dat
                 delivered += chunk.samples.shape[0] if chunk.order is None else \
                     chunk.order.shape[0]
                 if keeper is not None and collective is None and keeper.chunk_due():
-                    keeper.save(capture(pass_index, used, pass_start))
+                    save(pass_index, used, pass_start)
             if used == 0:
                 raise ValueError(f"the {source.kind} yielded no samples in pass {pass_index}.")
             if by_count and run.epoch < plan.epochs:
@@ -463,7 +482,7 @@ def train_epochs(plan: FitPlan, codebook: torch.Tensor, data: torch.Tensor | Dat
             pass_index, skip, first = pass_index + 1, 0, None
             pass_start = generator.get_state()
             if keeper is not None:
-                keeper.save(capture(pass_index, 0, pass_start))
+                save(pass_index, 0, pass_start)
             if pass_index < passes:
                 chunks = source.chunks(generator, shuffle, 0)
     bar.close()

@@ -40,6 +40,8 @@ class ErrorTally:
         self.sums: torch.Tensor | None = None  # (distance, samples, non-adjacent) of the open epoch
         self.done_q: list[float] = []
         self.done_t: list[float] = []
+        #: errors of epochs done before the run started (a resumed fit)
+        self.prior: tuple[list[float], list[float]] = ([], [])
 
     def add(self, distance: torch.Tensor, best_two: torch.Tensor) -> None:
         """One chunk: BMU distances (m,) and two best units (m, 2), or (m, 1) on a
@@ -79,10 +81,12 @@ class ErrorTally:
         return self.done_q[-1], self.done_t[-1]
 
     def result(self) -> tuple[list[float], list[float]]:
-        """QE and TE of every closed epoch."""
+        """QE and TE of every closed epoch (after the ``prior`` ones)."""
         if self.grouped:
-            return self.errors.result() if self._grouped_epochs else ([], [])
-        return list(self.done_q), list(self.done_t)
+            q_list, t_list = self.errors.result() if self._grouped_epochs else ([], [])
+        else:
+            q_list, t_list = self.done_q, self.done_t
+        return self.prior[0] + list(q_list), self.prior[1] + list(t_list)
 
     def state(self) -> torch.Tensor | None:
         """The open epoch's sums (for a checkpoint), or None."""
