@@ -21,8 +21,8 @@ from torchsom import SOM
 from torchsom.functional.decay import asymptotic_decay
 
 FEATURES = 3
-SIZES = (200, 130)
-TIMEOUT = 30  # seconds: the process group's timeout  # unequal shards: the mini-batch rule joins steps with empty batches
+SIZES = (200, 130)  # unequal shards: the mini-batch rule joins steps with empty batches
+TIMEOUT = 30  # seconds: the process group's timeout
 
 
 def shards() -> list[torch.Tensor]:

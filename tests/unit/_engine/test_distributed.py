@@ -14,11 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from torchsom import SOM
-from torchsom._engine.distributed import Collective
+from torchsom._engine.distributed import Collective, RankFailure
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
 ROOT = Path(__file__).resolve().parents[3]
@@ -102,3 +103,96 @@ def test_process_group_needs_distributed() -> None:
     som = SOM(3, 3, 2, epochs=1, device="cpu")
     with pytest.raises(ValueError, match="distributed=True"):
         som.fit(torch.zeros(4, 2), verbose=False, process_group=object())
+
+
+# ---------------------------------------------------------------- one rank, in this process
+@pytest.fixture()
+def one_rank(tmp_path):
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0,
+                            world_size=1)
+    try:
+        yield dist
+    finally:
+        dist.destroy_process_group()
+
+
+DATA = torch.randn(300, 3, generator=torch.Generator().manual_seed(4))
+
+
+def _map(**settings) -> SOM:
+    values = dict(x=4, y=5, num_features=3, epochs=3, batch_size=16, random_seed=3,
+                  device="cpu")
+    values.update(settings)
+    return SOM(**values)
+
+
+@pytest.mark.parametrize("algorithm", ["batch", "minibatch"])
+def test_one_rank_trains_like_one_process(one_rank, algorithm) -> None:
+    """The data-parallel arithmetic (sums before the update, the step divided by the
+    global batch after) on one rank gives the plain fit's map, to rounding."""
+    plain, shared = _map(algorithm=algorithm), _map(algorithm=algorithm)
+    q_plain, t_plain = plain.fit(DATA, verbose=False)
+    q_shared, t_shared = shared.fit(DATA, verbose=False, distributed=True,
+                                    process_group=one_rank.new_group([0]))
+    torch.testing.assert_close(shared.weights, plain.weights, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(q_shared, q_plain, rtol=1e-5)
+    np.testing.assert_allclose(t_shared, t_plain, atol=1e-3)
+
+
+def test_one_rank_checkpoints_and_resumes(one_rank, tmp_path) -> None:
+    path = tmp_path / "job.som"
+    first = _map(epochs=2)
+    first.fit(DATA, verbose=False, distributed=True, checkpoint=path, checkpoint_every=1)
+    reference = _map(epochs=2)
+    reference.fit(DATA, verbose=False, distributed=True)
+    assert torch.equal(first.weights, reference.weights)
+    resumed = _map(epochs=2)
+    resumed.fit(DATA, verbose=False, distributed=True, resume=path)
+    assert torch.equal(resumed.weights, reference.weights)
+    with pytest.raises(ValueError, match="re-iterable sources"):
+        _map().fit(iter([DATA]), n_samples=300, verbose=False, distributed=True,
+                   checkpoint=path)
+
+
+def test_a_single_pass_iterator_trains_data_parallel(one_rank) -> None:
+    plain, shared = _map(), _map()
+    plain.fit(iter(torch.split(DATA, 100)), n_samples=300, verbose=False)
+    shared.fit(iter(torch.split(DATA, 100)), n_samples=300, verbose=False, distributed=True)
+    torch.testing.assert_close(shared.weights, plain.weights, rtol=1e-5, atol=1e-5)
+
+
+def test_a_failed_collective_is_raised_naming_the_step(one_rank, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("Connection closed by peer")
+
+    monkeypatch.setattr(one_rank, "all_reduce", broken)
+    som = _map()
+    before = som.weights.clone()
+    with pytest.raises(RankFailure, match=r"rank 0 of 1: the all-reduce of the reference "
+                                          r"point failed: another rank stopped.*Connection"):
+        som.fit(DATA, verbose=False, distributed=True)
+    assert torch.equal(som.weights, before)
+    monkeypatch.setattr(one_rank, "broadcast", broken)
+    with pytest.raises(RankFailure, match="broadcast of the starting codebook"):
+        Collective().broadcast_(torch.zeros(2), "the starting codebook")
+    monkeypatch.setattr(one_rank, "all_gather", broken)
+    with pytest.raises(RankFailure, match="gathering"):
+        Collective().gather(torch.zeros(2), "generator states")
+    monkeypatch.setattr(one_rank, "all_gather_object", broken)
+    with pytest.raises(RankFailure, match="start-up check"):
+        Collective().agree({}, None)
+
+
+def test_a_rank_problem_is_reported(one_rank) -> None:
+    with pytest.raises(RankFailure, match="rank 0: ValueError: data is empty"):
+        _map().fit(torch.empty(0, 3), verbose=False, distributed=True)
+    with pytest.raises(RankFailure, match="rank 0: its callable yielded no samples"):
+        _map().fit(lambda: [], verbose=False, distributed=True)
+
+
+def test_a_checkpoint_rank_zero_cannot_write_fails_clearly(one_rank, tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        _map().fit(DATA, verbose=False, distributed=True,
+                   checkpoint=tmp_path / "missing" / "job.som")
