@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo lint bench bench-smoke docs clean
+.PHONY: venv test demo lint bench bench-smoke bench-scale docs clean
 
 venv: $(STAMP)
 
@@ -20,6 +20,10 @@ bench: venv
 
 bench-smoke: venv
 	$(PY) -m benchmarks.harness --smoke $(BENCH_ARGS)
+
+# Streaming (10^7 x 50 memmap, 2 GB under .bench/scale/) and 2 ranks vs 1 (benchmarks/scale_out.py)
+bench-scale: venv
+	$(PY) -m benchmarks.scale_out $(SCALE_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check torchsom tests benchmarks
