@@ -10,6 +10,9 @@
 * **ranks**: ``rows × 50``, batch rule, 25×15 and 90×70 maps, 2 epochs: 2 gloo ranks on
   127.0.0.1 with one thread each against one process with one thread. The 2-rank time
   is the slower rank's; the weights are compared with the single process's.
+* **allreduce**: the median time of one gloo all-reduce of a map's statistics,
+  ``n·(F + 1)`` float32 values, between 2 ranks on 127.0.0.1 (the projection in
+  ``docs/scale.md`` uses it).
 
 Each measurement runs in its own process. Results go to
 ``benchmarks/results/scale_out.json`` and a markdown section to
@@ -245,6 +248,49 @@ def bench_ranks(rows: int, epochs: int, maps: list[tuple[int, int]]) -> list[dic
     return results
 
 
+def run_allreduce(rank: int, port: int, sizes: list[int], repeats: int = 200) -> dict:
+    """Median seconds of one all-reduce of each size (in a child, 2 ranks)."""
+    from datetime import timedelta
+
+    import torch
+    import torch.distributed as dist
+
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+                            world_size=2, timeout=timedelta(seconds=120))
+    medians = {}
+    for size in sizes:
+        values = torch.ones(size)
+        times = []
+        for _ in range(repeats + 10):
+            dist.barrier()
+            start = time.perf_counter()
+            dist.all_reduce(values)
+            times.append(time.perf_counter() - start)
+        medians[str(size)] = float(np.median(times[10:]))
+    dist.destroy_process_group()
+    return {"rank": rank, "median_seconds": medians}
+
+
+def bench_allreduce(maps: list[tuple[int, int]]) -> list[dict]:
+    sizes = [x * y * (FEATURES + 1) for x, y in maps]
+    port = _free_port()
+    env = dict(os.environ, OMP_NUM_THREADS="1", GLOO_SOCKET_IFNAME="lo")
+    procs = [subprocess.Popen([sys.executable, "-m", "benchmarks.scale_out", "--child-allreduce",
+                               str(rank), str(port), ",".join(map(str, sizes))], cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for rank in range(2)]
+    outs = []
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=600)
+        if proc.returncode != 0:
+            raise RuntimeError(f"all-reduce rank failed:\n{stderr[-4000:]}")
+        outs.append(json.loads(stdout.strip().splitlines()[-1]))
+    return [{"map": f"{x}x{y}", "values": size, "bytes": 4 * size,
+             "median_ms": 1e3 * max(o["median_seconds"][str(size)] for o in outs)}
+            for (x, y), size in zip(maps, sizes)]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -255,8 +301,8 @@ def _free_port() -> int:
 def markdown(report: dict) -> str:
     lines = ["## Scale-out: streaming and data-parallel training", "",
              f"CPU: {report['cpu']} ({report['cores']} cores, shared with other work); "
-             f"torch {report['torch']}; one thread per process. Command: "
-             f"`{report['command']}`.", ""]
+             f"torch {report['torch']}; one thread per process. Commands: "
+             + "; ".join(f"`{c}`" for c in report.get("commands", {}).values()) + ".", ""]
     stream = report.get("stream")
     if stream:
         lines += [f"### Streaming {stream['rows']:,} × {stream['features']} float32 "
@@ -292,6 +338,14 @@ def markdown(report: dict) -> str:
                          f"{run['load_avg_before']:.1f} / {run['load_avg_after']:.1f} |")
         lines += ["", "Target: speed-up ≥ 1.7× on a 2-core machine. The 2-rank time is "
                   "the slower rank's fit (after a barrier).", ""]
+    reduces = report.get("allreduce")
+    if reduces:
+        lines += ["### One all-reduce of a map's statistics, 2 gloo ranks on 127.0.0.1", "",
+                  "| map | values n·(F+1) | bytes | median ms |", "|---|---:|---:|---:|"]
+        for run in reduces:
+            lines.append(f"| {run['map']} | {run['values']:,} | {run['bytes']:,} | "
+                         f"{run['median_ms']:.3f} |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -299,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--child-stream":
         print(json.dumps(run_stream(argv[1], argv[2], int(argv[3]))))
+        return 0
+    if argv and argv[0] == "--child-allreduce":
+        sizes = [int(v) for v in argv[3].split(",")]
+        print(json.dumps(run_allreduce(int(argv[1]), int(argv[2]), sizes)))
         return 0
     if argv and argv[0] == "--child-rank":
         rank, world, port, rows, x, y, epochs = (int(v) for v in argv[1:8])
@@ -308,21 +366,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stream-rows", type=int, default=10_000_000)
     parser.add_argument("--rank-rows", type=int, default=1_000_000)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--only", choices=("stream", "ranks"), default=None)
+    parser.add_argument("--only", choices=("stream", "ranks", "allreduce"), default=None)
     parser.add_argument("--maps", default="25x15,90x70")
-    parser.add_argument("--out", default=str(RESULTS / "scale_out"))
+    parser.add_argument("--out", default=str(RESULTS / "scale_out"),
+                        help="results file stem (.json, .md); with --only, that part of "
+                             "an existing report is replaced")
     args = parser.parse_args(argv)
     import torch
 
-    report: dict = {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
-                    "command": "python -m benchmarks.scale_out " + " ".join(argv),
-                    "date": time.strftime("%Y-%m-%d %H:%M")}
+    out = Path(args.out)
+    report: dict = {}
+    if args.only and out.with_suffix(".json").exists():  # update one part of the last run
+        report = json.loads(out.with_suffix(".json").read_text())
+        if "command" in report:  # a report written before per-part commands
+            report.setdefault("commands", {})["all"] = report.pop("command")
+    report.update({"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__})
+    report.setdefault("commands", {})[args.only or "all"] = (
+        f"python -m benchmarks.scale_out {' '.join(argv)}".strip()
+        + f" ({time.strftime('%Y-%m-%d %H:%M')})")
     if args.only in (None, "stream"):
         report["stream"] = bench_stream(args.stream_rows, args.epochs)
+    maps = [tuple(int(v) for v in m.split("x")) for m in args.maps.split(",")]
     if args.only in (None, "ranks"):
-        maps = [tuple(int(v) for v in m.split("x")) for m in args.maps.split(",")]
         report["ranks"] = bench_ranks(args.rank_rows, args.epochs, maps)
-    out = Path(args.out)
+    if args.only in (None, "allreduce"):
+        report["allreduce"] = bench_allreduce(maps)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(report, indent=2))
     text = markdown(report)

@@ -31,7 +31,7 @@ it by sample count, so the total count must be known up front (``n_samples=`` or
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,6 +253,8 @@ def is_stream(data: Any) -> bool:
         return isinstance(data, np.memmap)
     if isinstance(data, (str, os.PathLike)):
         return True
+    if isinstance(data, Mapping):
+        return False
     if isinstance(data, (list, tuple)):
         return bool(data) and _is_array(data[0]) and getattr(data[0], "ndim", 0) == 2
     return callable(data) or hasattr(data, "__iter__")
@@ -299,8 +301,11 @@ def as_source(data: Any, *, features: int, dtype: torch.dtype, device: torch.dev
     if isinstance(data, (str, os.PathLike)):
         path = os.fspath(data)
         if not str(path).endswith(".npy"):
-            raise ValueError(f"data given as a path must name a .npy file (read in chunks "
-                             f"as a memmap); got {path!r}.")
+            raise TypeError(
+                "data must be a torch.Tensor, numpy array or memmap, pandas DataFrame, "
+                "list of numbers, the path of a .npy file, a DataLoader or an iterable of "
+                f"batches; got {type(data).__name__} {path!r}, which is not a .npy path."
+            )
         data = np.load(path, mmap_mode="r")
     if isinstance(data, np.ndarray):
         source: DataSource = ArraySource(data, features, dtype, device, batch_size)

@@ -73,8 +73,11 @@ def test_every_kind_delivers_the_same_rows(npy) -> None:
 
 
 def test_a_path_must_name_a_npy_file(tmp_path) -> None:
-    with pytest.raises(ValueError, match=r"\.npy file"):
+    with pytest.raises(TypeError, match=r"data must be a torch.Tensor.*got \w*Path.*not a "
+                                        r"\.npy path"):
         _source(tmp_path / "data.csv")
+    with pytest.raises(TypeError, match="got dict"):
+        _source({"a": DATA})
 
 
 def test_a_single_pass_iterator_needs_its_length() -> None:
