@@ -288,7 +288,7 @@ class Run:
         """Return to a :meth:`snapshot`."""
         rule_state, sums, done_q, done_t, epoch, seen, was_open, codebook = snapshot
         self.epoch, self.seen = epoch, seen
-        if was_open and not self.open:
+        if was_open:  # the epoch's schedule (the failed call may have begun the next one)
             self.begin_epoch()
         self.open = was_open
         self.rule.load_state(rule_state)

@@ -135,6 +135,34 @@ def test_an_interrupted_call_is_undone() -> None:
     assert torch.equal(som.weights, twin.weights)
 
 
+@pytest.mark.parametrize("algorithm", ["minibatch", "batch"])
+def test_a_call_that_fails_after_an_epoch_boundary_is_undone(algorithm) -> None:
+    """The failed call ends epoch 0 and starts epoch 1 before it stops: the map, the
+    statistics and the schedule go back to the middle of epoch 0."""
+    som, twin = _som(algorithm=algorithm), _som(algorithm=algorithm)
+    for m in (som, twin):
+        m.partial_fit(DATA[:400], n_samples=480)
+    real = som._partial.run.rule.step
+    calls = {"count": 0}
+
+    def flaky(*args):
+        calls["count"] += 1
+        if calls["count"] == (7 if algorithm == "minibatch" else 2):
+            raise RuntimeError("stop")
+        return real(*args)
+
+    som._partial.run.rule.step = flaky
+    with pytest.raises(RuntimeError, match="stop"):
+        som.partial_fit(DATA[:200])  # 80 samples end epoch 0, the rest start epoch 1
+    som._partial.run.rule.step = real
+    assert som.epochs_trained_ == 0 and som._partial.run.epoch == 0
+    for m in (som, twin):
+        m.partial_fit(DATA[:200])
+        m.partial_fit(DATA[200:480])
+    assert torch.equal(som.weights, twin.weights)
+    assert som.quantization_errors_ == twin.quantization_errors_
+
+
 def test_fit_and_initialize_weights_start_a_new_schedule() -> None:
     som = _som()
     som.partial_fit(BATCHES[0], n_samples=480)
