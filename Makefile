@@ -3,7 +3,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo lint bench bench-targets bench-sweep bench-smoke docs sklearn-comparison clean
+.PHONY: venv test demo lint bench bench-targets bench-sweep bench-smoke bench-scale docs \
+	sklearn-comparison clean
 
 venv: $(STAMP)
 
@@ -28,6 +29,10 @@ bench-sweep: venv
 
 bench-smoke: venv
 	$(PY) -m benchmarks.harness --smoke $(BENCH_ARGS)
+
+# Streaming (10^7 x 50 memmap, 2 GB under .bench/scale/) and 2 ranks vs 1 (benchmarks/scale_out.py)
+bench-scale: venv
+	$(PY) -m benchmarks.scale_out $(SCALE_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check torchsom tests benchmarks

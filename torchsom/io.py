@@ -62,6 +62,7 @@ __all__ = [
     "save_som",
     "load_som",
     "read_metadata",
+    "read_entries",
 ]
 
 FORMAT_NAME = "torchsom.som"
@@ -168,7 +169,9 @@ def _check_byteorder() -> None:
         raise NotImplementedError("torchsom map files can only be used on little-endian machines.")
 
 
-def save_som(som: Any, path: str | os.PathLike[str]) -> None:
+def save_som(som: Any, path: str | os.PathLike[str], *,
+             extra_metadata: dict[str, str] | None = None,
+             extra_tensors: dict[str, torch.Tensor] | None = None) -> None:
     """Write ``som`` to ``path`` atomically (see the module docstring for the format).
 
     Parameters
@@ -178,6 +181,11 @@ def save_som(som: Any, path: str | os.PathLike[str]) -> None:
     path : str or os.PathLike
         Destination file. Its folder must exist; an existing file is replaced only once
         the new one is completely written.
+    extra_metadata : dict of str, optional
+        More metadata strings (a training checkpoint's position); loading ignores them.
+        They cannot replace the standard entries.
+    extra_tensors : dict of torch.Tensor, optional
+        More tensors (a training checkpoint's state); loading ignores them.
 
     Raises
     ------
@@ -211,6 +219,10 @@ def save_som(som: Any, path: str | os.PathLike[str]) -> None:
         "epochs_trained_": int(som.epochs_trained_),
     }
     tensors = {"weights": weights, "generator_state": som._generator.get_state()}
+    for name, tensor in (extra_tensors or {}).items():
+        if name in tensors:
+            raise ValueError(f"extra_tensors cannot replace the standard tensor {name!r}.")
+        tensors[name] = tensor
     header: dict[str, Any] = {}
     blobs: list[bytes] = []
     offset = 0
@@ -231,6 +243,10 @@ def save_som(som: Any, path: str | os.PathLike[str]) -> None:
         "config": json.dumps(config, sort_keys=True),
         "history": json.dumps(history, allow_nan=False),
     }
+    for key, value in (extra_metadata or {}).items():
+        if key in header["__metadata__"] or key == "checksum" or not isinstance(value, str):
+            raise ValueError(f"extra_metadata entry {key!r} must be a new key with a str value.")
+        header["__metadata__"][key] = value
     header["__metadata__"]["checksum"] = _checksum(header, blobs)
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
     text += b" " * (-(8 + len(text)) % 8)  # align the tensor data to 8 bytes
@@ -618,6 +634,23 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
         "history": _decode_history(source, meta),
         "weights_shape": tuple(tensors["weights"].shape),
     }
+
+
+def read_entries(path: str | os.PathLike[str]) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """Every metadata string and tensor of a map file, checked like :func:`load_som` does.
+
+    Returns
+    -------
+    metadata : dict of str
+    tensors : dict of torch.Tensor
+        On the CPU.
+
+    Raises
+    ------
+    SOMFileError
+        If the file is not a valid map file.
+    """
+    return _read_file(_as_path(path))
 
 
 def load_som(

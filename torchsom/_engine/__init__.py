@@ -1,9 +1,15 @@
 """The training engine (private): one driver, one object per training rule, two array
 backends, and the thread policy.
 
-* :mod:`~torchsom._engine.driver`: :func:`train_epochs`, the single path of every fit.
+* :mod:`~torchsom._engine.driver`: :func:`train_epochs`, the single path of every fit,
+  and :class:`Run`, a training run fed chunk by chunk (``partial_fit`` keeps one).
 * :mod:`~torchsom._engine.rules`: :class:`MinibatchRule` and :class:`BatchRule`, each with
   the contract ``stage`` / ``begin`` / ``step`` / ``distances`` / ``end``.
+* :mod:`~torchsom._engine.sources`: in-memory arrays, memmaps, DataLoaders and iterables,
+  read chunk by chunk.
+* :mod:`~torchsom._engine.tally`: per-epoch QE and TE, whole or chunk by chunk.
+* :mod:`~torchsom._engine.checkpoint`: what a checkpoint holds and when it is written.
+* :mod:`~torchsom._engine.distributed`: data-parallel training over ``torch.distributed``.
 * :mod:`~torchsom._engine.ops`: the numpy (CPU) and torch (any device) array backends.
 * :mod:`~torchsom._engine.selection`: backend and thread count, chosen once per fit from
   measurements on the machine at hand.

@@ -18,6 +18,17 @@ Contract (what the fit driver, and any other source of batches, relies on):
 ``end(codebook)``
     Finish the epoch (the batch rule moves the codebook here) and write the codebook, in
     the data's coordinates, into ``codebook`` (n, F).
+``write_codebook(codebook)``
+    Write the current codebook into ``codebook`` without ending the epoch (checkpoints,
+    ``partial_fit``).
+``state()`` / ``load_state(state)``
+    The tensors that carry the rule mid-fit (the mini-batch rule's centred codebook, the
+    batch rule's partial sums and counts), for checkpoints and rollbacks.
+``share(reduce)``
+    Train data-parallel: ``reduce(values, what)`` sums an array over the workers in
+    place. The batch rule sums its statistics before ``end`` smooths them; the mini-batch
+    rule sums each step's product ``stagedᵀ H`` and sample count before applying them
+    (:meth:`MinibatchRule.drain` joins the other workers' steps once its data is used up).
 
 Both rules train in coordinates centred on a reference point ``c`` (the data mean, for
 the euclidean distance): distances do not change under translation, and the ranking
@@ -43,7 +54,11 @@ import torch
 from torchsom._engine.ops import ArrayOps
 from torchsom.functional.bmu import chunk_size_for, euclidean_scores, topk_bmus
 from torchsom.functional.smoothing import GridIndex, GridKernel
-from torchsom.functional.update import minibatch_update
+from torchsom.functional.update import (
+    apply_minibatch_update,
+    minibatch_numerator,
+    minibatch_update,
+)
 
 __all__ = ["MinibatchRule", "BatchRule"]
 
@@ -84,6 +99,7 @@ class MinibatchRule:
         n_neurons, features = codebook.shape
         dtype = codebook.dtype
         self.ops, self.grid, self.features, self.batch_size = ops, grid, features, batch_size
+        self.dtype = dtype
         self.cross = cross_distance
         self.factor = -2.0 if cross_distance is None else 1.0
         self.center = center
@@ -105,6 +121,15 @@ class MinibatchRule:
         self.per_neuron_tables = (grid.x + grid.n_keys) * n_neurons <= _TABLE_LIMIT
         self.two = n_neurons >= 2
         self._kernel: GridKernel | None = None
+        self.reduce: Callable[..., None] | None = None
+
+    def share(self, reduce: Callable[..., None]) -> None:
+        """Train data-parallel (see the module contract): the step's product and its
+        sample count travel in one buffer, ``(F + 1)·n + 1`` values."""
+        features, n_neurons = self.update.shape
+        self._packed = self.ops.empty((features * n_neurons + 1,), self.dtype)
+        self.update = self._packed[:-1].reshape(features, n_neurons)
+        self.reduce = reduce
 
     def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None):
         """``[f·(x − c) | f]`` (m, F + 1) of ``samples[order]`` in the backend."""
@@ -125,7 +150,9 @@ class MinibatchRule:
         """Set this epoch's learning rate and neighbourhood."""
         ops = self.ops
         self._kernel = kernel
-        self._scale = float(learning_rate) / (self.batch_size * self.factor)
+        # data-parallel steps divide by the global batch after the sum
+        per_batch = self.batch_size if self.reduce is None else 1
+        self._scale = float(learning_rate) / (per_batch * self.factor)
         if kernel.separable:
             row_table = ops.array(kernel.row_table * self._scale)
             key_table = ops.array(kernel.key_table)
@@ -164,6 +191,11 @@ class MinibatchRule:
                     self.offsets[:size])
         rows = self.rows[:size]
         self._neighbourhood(best, rows)
+        if self.reduce is not None:
+            minibatch_numerator(staged, rows, self.update)
+            self._packed[-1] = size
+            self._combine()
+            return
         if size != self.batch_size:  # the tables are scaled for full batches
             rows *= self.batch_size / size
         minibatch_update(self.codebook_t, staged, rows, self.update)
@@ -175,6 +207,27 @@ class MinibatchRule:
         norms = self.augmented_t[self.features]
         self.ops.column_sq_norms(self.codebook_t, norms)
         norms *= -0.5
+
+    def _combine(self) -> bool:
+        """Sum the step over the workers and apply it; False when no worker had samples."""
+        self.reduce(self._packed, "a mini-batch step")
+        total = float(self._packed[-1])
+        if total == 0.0:
+            return False
+        self.update *= 1.0 / total
+        apply_minibatch_update(self.codebook_t, self.update)
+        if self.cross is None:
+            self._refresh_norms()
+        return True
+
+    def drain(self) -> None:
+        """Join the other workers' remaining steps with empty batches until every worker
+        has used up its data (data-parallel only)."""
+        while True:
+            self.update[...] = 0.0
+            self._packed[-1] = 0.0
+            if not self._combine():
+                return
 
     def distances(self, best_value, sample_sq):
         """BMU distances from ranking values: ``√(score + ‖x − c‖²)`` for the euclidean
@@ -189,10 +242,27 @@ class MinibatchRule:
 
     def end(self, codebook: torch.Tensor) -> torch.Tensor:
         """Write the codebook, back in the data's coordinates, into ``codebook`` (n, F)."""
+        return self.write_codebook(codebook)
+
+    def write_codebook(self, codebook: torch.Tensor) -> torch.Tensor:
+        """Write the codebook, back in the data's coordinates, into ``codebook`` (n, F)."""
         trained = self.ops.tensor(self.codebook_t).t().to(codebook.device)
         if self.center is not None:
             trained = trained + self.center
         return codebook.copy_(trained)
+
+    def state(self) -> dict[str, torch.Tensor]:
+        """``codebook_t``: the centred, transposed codebook (F, n), copied."""
+        return {"codebook_t": self.ops.tensor(self.codebook_t).clone()}
+
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what :meth:`state` returned."""
+        ops = self.ops
+        saved = state["codebook_t"]
+        self.codebook_t[...] = ops.array(saved.to(device=ops.tensor(self.codebook_t).device,
+                                                   dtype=ops.tensor(self.codebook_t).dtype))
+        if self.cross is None:
+            self._refresh_norms()
 
 
 class BatchRule:
@@ -220,6 +290,11 @@ class BatchRule:
         self.stats = codebook.new_zeros(n_neurons, features + 1)
         self._sums = codebook.new_zeros(n_neurons, features)
         self._counts = codebook.new_zeros(n_neurons)
+        self.reduce: Callable[..., None] | None = None
+
+    def share(self, reduce: Callable[..., None]) -> None:
+        """Train data-parallel: the epoch's sums and counts are summed over the workers."""
+        self.reduce = reduce
 
     def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None) -> torch.Tensor:
         """Samples as they are (the batch rule needs no order)."""
@@ -258,6 +333,8 @@ class BatchRule:
         features = self._sums.shape[1]
         self.stats[:, :features] = self._sums
         self.stats[:, features] = self._counts
+        if self.reduce is not None:
+            self.reduce(self.stats, "the epoch's per-neuron sums and counts")
         smoothed = self._kernel.smooth(self.stats)
         denominator = smoothed[:, features:]
         ok = denominator > 1e-12 * denominator.abs().max().clamp_min(1e-30)
@@ -269,3 +346,16 @@ class BatchRule:
         if self.center is not None:
             moved += self.center
         return codebook.copy_(torch.where(ok, moved, codebook))  # the rest stay exactly
+
+    def write_codebook(self, codebook: torch.Tensor) -> torch.Tensor:
+        """The codebook is already current (it moves only at the end of an epoch)."""
+        return codebook
+
+    def state(self) -> dict[str, torch.Tensor]:
+        """The epoch's partial ``sums`` (n, F) and ``counts`` (n,), copied."""
+        return {"sums": self._sums.clone(), "counts": self._counts.clone()}
+
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what :meth:`state` returned."""
+        self._sums.copy_(state["sums"])
+        self._counts.copy_(state["counts"])

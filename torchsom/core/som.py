@@ -17,6 +17,7 @@ from torch import nn
 from torchsom._engine import FitPlan, search_bmus, train_epochs
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
+from torchsom.core import scaling
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.parameters import (
     INITIALIZATION_MODES,
@@ -233,7 +234,7 @@ class SOM(EstimatorProtocol, BaseSOM):
     #: indexes cannot be pickled)
     _DERIVED_STATE: ClassVar[tuple[str, ...]] = (
         "distance_fn", "neighborhood_fn", "lr_decay_fn", "sigma_decay_fn", "_cross_distance",
-        "_search_strategy",
+        "_search_strategy", "_partial",
     )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -343,11 +344,15 @@ class SOM(EstimatorProtocol, BaseSOM):
             codebook = random_init(samples, self.x, self.y, self._generator)
         with torch.no_grad():
             self.weights.copy_(codebook)
+        self._partial = None  # new weights start a new partial_fit schedule
         self._search_strategy.rebuild_index(self.weights)
 
     # ------------------------------------------------------------------ training
     def fit(
-        self, data: Any, y: Any = None, verbose: bool = True
+        self, data: Any, y: Any = None, verbose: bool = True, *,
+        n_samples: int | None = None, checkpoint: Any = None,
+        checkpoint_every: int | None = None, resume: Any = None, distributed: bool = False,
+        process_group: Any = None,
     ) -> tuple[list[float], list[float]]:
         """Train the map.
 
@@ -372,19 +377,41 @@ class SOM(EstimatorProtocol, BaseSOM):
 
         A map built with ``initialization_mode="pca"`` whose weights were never set (no
         :meth:`initialize_weights`, no earlier fit, no loaded state) is first initialised
-        by PCA from ``data``. Fitted on a pandas DataFrame with string column names, the
-        map keeps them in ``feature_names_in_``.
+        by PCA from ``data`` when ``data`` is in memory (for a stream, initialise from a
+        sample first). Fitted on a pandas DataFrame with string column names, the map keeps
+        them in ``feature_names_in_``. Data larger than memory, checkpoints and
+        data-parallel training are described in the scale-out guide (``docs/scale.md``).
 
         Parameters
         ----------
-        data : array-like
-            Shape (n_samples, num_features).
+        data : array-like, memmap, path, DataLoader or iterable
+            Shape (n_samples, num_features) in memory; or a numpy memmap or the path of a
+            ``.npy`` file (read in blocks); a ``torch.utils.data.DataLoader``; a callable
+            returning an iterable of batches (called once per epoch); a re-iterable of
+            batches; or a single-pass iterator of batches (read once, the epochs spread
+            over it by sample count).
         y : None, bool or array-like, optional
             Ignored: accepted so that a scikit-learn ``Pipeline`` can pass its targets.
             A bool (or int) here is taken as ``verbose``: the positional form
             ``fit(data, False)``.
         verbose : bool, default=True
             Show a progress bar with the current errors.
+        n_samples : int, optional
+            Samples per pass of ``data``: needed for a single-pass iterator without
+            ``len()``; checked against what other sources yield.
+        checkpoint : str or os.PathLike, optional
+            Write a checkpoint (a map file plus the fit's position) there at the end of
+            each epoch.
+        checkpoint_every : int, optional
+            Also write it after every ``checkpoint_every`` chunks of a pass.
+        resume : str, os.PathLike or bool, optional
+            Continue the fit stored in this checkpoint (the same map settings and data);
+            ``True``: from ``checkpoint`` if that file exists, else start.
+        distributed : bool, default=False
+            Data-parallel training over ``torch.distributed``: every rank calls ``fit`` on
+            its own shard and all end with the same weights.
+        process_group : torch.distributed.ProcessGroup, optional
+            The group of a distributed fit (default: the default group).
 
         Returns
         -------
@@ -399,14 +426,18 @@ class SOM(EstimatorProtocol, BaseSOM):
         validate_settings(self)  # settings may have been changed since construction
         if isinstance(y, (bool, np.bool_, int, np.integer)):  # fit(data, verbose), as in 1.x
             verbose = bool(y)
-        samples = self._check_data(data)
-        self._prepare_fit(data, samples)
+        options = scaling.FitOptions(n_samples, checkpoint, checkpoint_every, resume,
+                                     distributed, process_group)
+        samples = scaling.fit_source(self, data, options)
+        if isinstance(samples, torch.Tensor):  # streams: initialise from a sample first
+            self._prepare_fit(data, samples)
+        self._partial = None  # a fit starts a new partial_fit schedule
         check_int("epochs", self.epochs, 1)
         check_int("batch_size", self.batch_size, 1)
         initial = self.weights.detach().clone()
         rng_state = self._generator.get_state()
         try:
-            q_list, t_list = self._train(samples, verbose)
+            q_list, t_list = self._train(samples, verbose, options)
         except BaseException:
             # roll back weights and generator: a retried fit equals an uninterrupted one
             with torch.no_grad():
@@ -435,9 +466,43 @@ class SOM(EstimatorProtocol, BaseSOM):
             generator=self._generator, verbose=verbose, backend=self._engine_backend,
         )
 
-    def _train(self, samples: torch.Tensor, verbose: bool) -> tuple[list[float], list[float]]:
+    def _train(self, samples: Any, verbose: bool, options: Any = None,
+               ) -> tuple[list[float], list[float]]:
         codebook = self.weights.detach().reshape(self.x * self.y, self.num_features)
-        return train_epochs(self._fit_plan(verbose), codebook, samples)
+        control = scaling.fit_control(self, options, codebook, samples)
+        return train_epochs(self._fit_plan(verbose), codebook, samples, control)
+
+    def partial_fit(self, batch: Any, y: Any = None, *, n_samples: int | None = None) -> SOM:
+        """Train on one batch, continuing a schedule that runs over the samples seen.
+
+        The learning rate and sigma of epoch ``t`` (the same schedules as :meth:`fit`)
+        apply to samples ``t·N`` to ``(t+1)·N − 1`` of the stream, ``N = n_samples``;
+        after the map's ``epochs`` the last epoch's values stay. Each batch is cut into
+        steps of ``batch_size`` samples, in the order given (no shuffling: shuffle the
+        stream yourself). With the batch rule the sums and counts build up over the calls
+        and the codebook moves once per ``N`` samples. Feeding the batches of a
+        :meth:`fit` over a re-iterable of batches, in its order, gives the same codebook
+        and errors. Each completed epoch appends its errors to the history. If the call
+        raises, the map and the schedule position are as before it. :meth:`fit` and
+        :meth:`initialize_weights` start a new schedule; the position is not saved with
+        the map.
+
+        Parameters
+        ----------
+        batch : array-like
+            Shape (m, num_features).
+        y : None
+            Ignored (scikit-learn's signature).
+        n_samples : int, optional
+            Samples per epoch ``N``: required on the first call, may be left out after.
+
+        Returns
+        -------
+        SOM
+            The map itself.
+        """
+        scaling.partial_fit(self, batch, n_samples)
+        return self
 
     # ------------------------------------------------------------------ search and errors
     def identify_bmus(self, data: Any) -> torch.Tensor:

@@ -7,6 +7,10 @@ product ``[f·x | f]ᵀ H`` gives ``Σ_k H[k] x_k`` (F, n) and ``Σ_k H[k]`` (n,
 ``Wᵀ ← Wᵀ ⊙ (1 − Σ_k H[k]) + Σ_k H[k] x_k``,
 
 which is ``W ← W + (lr / b) · Σ_k h(bmu_k, ·) (x_k − W)``.
+
+The product (:func:`minibatch_numerator`) and its application (:func:`apply_minibatch_update`)
+are separate steps so that data-parallel training can sum the products of several
+workers in between (a global batch is the union of the workers' batches).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["minibatch_update"]
+__all__ = ["apply_minibatch_update", "minibatch_numerator", "minibatch_update"]
 
 
 def minibatch_update(codebook_t, staged, rows, update) -> None:
@@ -31,6 +35,34 @@ def minibatch_update(codebook_t, staged, rows, update) -> None:
     update : numpy.ndarray or torch.Tensor
         Shape (F + 1, n): scratch, receives ``stagedᵀ rows``.
     """
-    (np if isinstance(codebook_t, np.ndarray) else torch).matmul(staged.T, rows, out=update)
+    minibatch_numerator(staged, rows, update)
+    apply_minibatch_update(codebook_t, update)
+
+
+def minibatch_numerator(staged, rows, update) -> None:
+    """``update = stagedᵀ rows`` (F + 1, n): the step's ``Σ_k H[k] x_k`` over ``Σ_k H[k]``.
+
+    Parameters
+    ----------
+    staged : numpy.ndarray or torch.Tensor
+        Shape (b, F + 1).
+    rows : numpy.ndarray or torch.Tensor
+        Shape (b, n).
+    update : numpy.ndarray or torch.Tensor
+        Shape (F + 1, n), written.
+    """
+    (np if isinstance(update, np.ndarray) else torch).matmul(staged.T, rows, out=update)
+
+
+def apply_minibatch_update(codebook_t, update) -> None:
+    """``Wᵀ ← Wᵀ ⊙ (1 − update[-1]) + update[:-1]`` in place.
+
+    Parameters
+    ----------
+    codebook_t : numpy.ndarray or torch.Tensor
+        Shape (F, n).
+    update : numpy.ndarray or torch.Tensor
+        Shape (F + 1, n), from :func:`minibatch_numerator` (summed over workers).
+    """
     codebook_t *= 1.0 - update[-1]
     codebook_t += update[:-1]
