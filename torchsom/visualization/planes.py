@@ -242,7 +242,7 @@ def draw_component_planes(
     config: VisualizationConfig | None = None,
     shared_scale: bool | None = None,
     cmap: str | Colormap | None = None,
-    title: str = "Component planes",
+    title: str | None = "Component planes",
     value_label: str = "weight",
 ) -> list[Axes]:
     """Draw one plane per feature on ``fig``, resizing it to the layout.
@@ -266,8 +266,8 @@ def draw_component_planes(
         least 80 % of the common range (:func:`planes_share_scale`).
     cmap : str or Colormap, optional
         Defaults to ``config.cmap``.
-    title : str, default="Component planes"
-        Figure title.
+    title : str or None, default="Component planes"
+        Figure title; None for none (the subtitle stays).
     value_label : str, default="weight"
         What the colours show, for the subtitle and the shared colour bar.
 
@@ -303,25 +303,28 @@ def draw_component_planes(
     high = np.nanmax(values, axis=(0, 1))
     bar_labels = [_fmt(v) for lo, hi in zip(low, high) for v in _bar_ticks(lo, hi)]
     title_size = float(config.fontsize.get("title", 16))
+    sub_size = max(7.0, min(11.0, float(config.fontsize.get("legend", 11))))
     scale_note = "one colour scale for all panels" if shared else "each panel has its own " \
         "colour scale"
     subtitle = f"{value_label} per neuron; row 0 at the top, column 0 at the left; {scale_note}"
-    header = _MARGIN + (title_size + 11) * 1.3 / 72 + 0.12
+    title_h = title_size * 1.3 / 72 if title else 0.0
+    header = _MARGIN + title_h + sub_size * 1.3 / 72 + 0.12
     page = (float(config.figsize[0]), float(config.figsize[1]))
     layout = _layout(n, aspect, titles, bar_labels, shared, page, header, config)
 
     bar_room = 0.55 if shared else 0.0  # the shared colour bar and its labels
-    sub_size = max(7.0, min(11.0, float(config.fontsize.get("legend", 11))))
     content_w = layout.cols * layout.slot_w + bar_room
-    text_w = max(_text_width(subtitle, sub_size), _text_width(title, title_size) * 1.1)
+    text_w = max(_text_width(subtitle, sub_size),
+                 _text_width(title, title_size) * 1.1 if title else 0.0)
     fig_w = max(4.0, 2 * _MARGIN + content_w, 2 * _MARGIN + text_w)
     indent = (fig_w - content_w) / 2  # the grid centred under the titles
     fig_h = header + layout.rows * layout.slot_h + _MARGIN
     fig.set_size_inches(fig_w, fig_h)
-    fig.text(0.5, 1 - _MARGIN / fig_h, title, ha="center", va="top", fontsize=title_size,
-             fontweight=config.fontweight.get("title", "bold"))
-    fig.text(0.5, 1 - (_MARGIN + title_size * 1.3 / 72) / fig_h, subtitle, ha="center",
-             va="top", fontsize=sub_size, color="0.3")
+    if title:
+        fig.text(0.5, 1 - _MARGIN / fig_h, title, ha="center", va="top", fontsize=title_size,
+                 fontweight=config.fontweight.get("title", "bold"))
+    fig.text(0.5, 1 - (_MARGIN + title_h) / fig_h, subtitle, ha="center", va="top",
+             fontsize=sub_size, color="0.3")
     norm = Normalize(float(np.nanmin(low)), float(np.nanmax(high))) if shared else None
     if norm is not None and norm.vmin == norm.vmax:
         norm = Normalize(norm.vmin - 0.5, norm.vmax + 0.5)
