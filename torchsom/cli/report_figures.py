@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -65,8 +66,9 @@ def _render(figsize: tuple[float, float], draw: Callable[[Figure], Any],
         draw(fig)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=config.dpi, facecolor="white")
-    width, height = fig.get_size_inches() * config.dpi
-    return buffer.getvalue(), (int(round(width)), int(round(height)))
+    png = buffer.getvalue()
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR chunk
+    return png, (width, height)
 
 
 def _panel_config(config: VisualizationConfig) -> VisualizationConfig:
