@@ -229,7 +229,10 @@ def _bar_ticks(low: float, high: float, middle: bool = True) -> list[float]:
 
 
 def _fmt(value: float) -> str:
+    """Three significant digits; whole numbers below a million without an exponent."""
     text = f"{value:.3g}"
+    if "e+" in text and abs(value) < 1e6:
+        text = f"{round(value, -len(str(int(abs(value)))) + 3):.0f}"
     return "0" if text in ("-0", "0") else text
 
 

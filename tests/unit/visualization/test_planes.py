@@ -144,3 +144,10 @@ def test_default_names() -> None:
     axes = draw_component_planes(Figure(), np.zeros((3, 4, 2)))
     assert [ax.get_title(loc="left") for ax in axes] == [
         "Component_1", "Component_2"]
+
+
+def test_colour_bar_labels_are_short() -> None:
+    from torchsom.visualization.planes import _fmt
+
+    assert [_fmt(v) for v in (1510.3, 167.2, -12345.6, 0.000563, 2.5e7, -0.0)] == [
+        "1510", "167", "-12300", "0.000563", "2.5e+07", "0"]
