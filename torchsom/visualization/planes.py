@@ -228,8 +228,11 @@ def _bar_ticks(low: float, high: float, middle: bool = True) -> list[float]:
     return [low, (low + high) / 2.0, high] if middle else [low, high]
 
 
-def _fmt(value: float) -> str:
-    """Three significant digits; whole numbers below a million without an exponent."""
+def _fmt(value: float, span: float = 0.0) -> str:
+    """Three significant digits; whole numbers below a million without an exponent;
+    values below a thousandth of ``span`` (the bar's range) as 0."""
+    if abs(value) < 1e-3 * span:
+        value = 0.0
     text = f"{value:.3g}"
     if "e+" in text and abs(value) < 1e6:
         text = f"{round(value, -len(str(int(abs(value)))) + 3):.0f}"
@@ -304,7 +307,7 @@ def draw_component_planes(
     fig.set_layout_engine("none")
     low = np.nanmin(values, axis=(0, 1))
     high = np.nanmax(values, axis=(0, 1))
-    bar_labels = [_fmt(v) for lo, hi in zip(low, high) for v in _bar_ticks(lo, hi)]
+    bar_labels = [_fmt(v, hi - lo) for lo, hi in zip(low, high) for v in _bar_ticks(lo, hi)]
     title_size = float(config.fontsize.get("title", 16))
     sub_size = max(7.0, min(11.0, float(config.fontsize.get("legend", 11))))
     scale_note = "one colour scale for all panels" if shared else "each panel has its own " \
@@ -394,7 +397,7 @@ def _draw_bars(fig: Figure, bars: Sequence[tuple[float, ...]], cmap: Colormap | 
         for value in _bar_ticks(low, high, middle=height >= 1.2):
             y = bottom + (height / 2 if span <= 0 else (value - low) / span * height)
             segments.append([(right, y), (right + 0.03, y)])
-            overlay.text(right + 0.05, y, _fmt(value), fontsize=size, va="center",
+            overlay.text(right + 0.05, y, _fmt(value, span), fontsize=size, va="center",
                          ha="left")
     overlay.add_collection(LineCollection(segments, colors="black", linewidths=0.4))
     return overlay

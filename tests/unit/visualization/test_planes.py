@@ -151,3 +151,4 @@ def test_colour_bar_labels_are_short() -> None:
 
     assert [_fmt(v) for v in (1510.3, 167.2, -12345.6, 0.000563, 2.5e7, -0.0)] == [
         "1510", "167", "-12300", "0.000563", "2.5e+07", "0"]
+    assert _fmt(-1.33e-6, span=0.3) == "0" and _fmt(0.0003, span=0.1) == "0.0003"
