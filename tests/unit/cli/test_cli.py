@@ -114,3 +114,24 @@ def test_version_flag_prints_the_version_without_loading_torch() -> None:
     from torchsom import __version__
 
     assert out.stdout.split() == ["torchsom", __version__, "False", "0"]
+
+
+def test_version_in_process(capsys) -> None:
+    from torchsom import __version__
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out == f"torchsom {__version__}\n"
+
+
+def test_interrupt_is_one_line_with_exit_code_130(monkeypatch, capsys) -> None:
+    from torchsom.cli import commands
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(commands.COMMANDS, "info", interrupted)
+    assert main(["info", "m.som"]) == 130
+    assert capsys.readouterr().err == "torchsom: interrupted\n"
+    with pytest.raises(KeyboardInterrupt):
+        main(["info", "m.som", "--debug"])

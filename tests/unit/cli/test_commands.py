@@ -276,6 +276,13 @@ def test_bad_map_setting_and_bad_config(data_dir, tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
 
 
+def test_report_dpi_is_checked(model_file, data_dir, tmp_path) -> None:
+    code, _, err = run("report", str(model_file), str(data_dir / "new.csv"), "--out",
+                       str(tmp_path / "r"), "--dpi", "5000")
+    _assert_one_line_error(code, err, "--dpi must be between 10 and 600; got 5000")
+    assert not list(tmp_path.iterdir())
+
+
 def test_debug_shows_the_traceback(tmp_path) -> None:
     from torchsom.cli.errors import CLIError
 

@@ -58,3 +58,12 @@ def test_missing_file_and_missing_size(tmp_path) -> None:
         read_settings_file(tmp_path / "none.toml")
     with pytest.raises(CLIError, match="--y required"):
         fit_settings(_args("--x", "3"))
+
+
+def test_yaml_without_pyyaml_says_which_extra(tmp_path, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    (tmp_path / "s.yaml").write_text("x: 3\n")
+    with pytest.raises(ImportError, match=r"Reading YAML settings files .*torchsom\[yaml\]"):
+        read_settings_file(tmp_path / "s.yaml")

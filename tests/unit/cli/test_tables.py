@@ -108,19 +108,21 @@ def test_feature_matrix_picks_columns(tmp_path) -> None:
 
 
 def test_feature_matrix_errors_say_which_column_and_where(tmp_path) -> None:
-    table = _table(tmp_path, "a,b,c\n1,2,x\n3,,y\n4,inf,z\n")
+    table = _table(tmp_path, "a,b,c,d\n1,2,x,5\n3,,y,6\n4,inf,z,seven\n")
+    with pytest.raises(CLIError, match=r"column 'd' .* \('seven' on line 4\)"):
+        feature_matrix(table, columns=["a", "d"])
     with pytest.raises(CLIError, match=r"column 'c' .* not numeric \('x' on line 2\); "
                                        r"leave it out with --drop 'c'"):
-        feature_matrix(table, drop=["b"])
+        feature_matrix(table, drop=["b", "d"])
     with pytest.raises(CLIError, match=r"column 'b' .* 2 missing or infinite value\(s\), "
                                        r"the first \(missing\) on line 3"):
-        feature_matrix(table, drop=["c"])
-    with pytest.raises(CLIError, match=r"--columns: .* no column 'd'.*Its columns: a, b, c"):
-        feature_matrix(table, columns=["a", "d"])
+        feature_matrix(table, drop=["c", "d"])
+    with pytest.raises(CLIError, match=r"--columns: .* no column 'e'.*Its columns: a, b, c, d"):
+        feature_matrix(table, columns=["a", "e"])
     with pytest.raises(CLIError, match=r"--drop: .* no column 'cc'. Did you mean 'c'\?"):
         feature_matrix(table, drop=["cc"])
     with pytest.raises(CLIError, match="no feature column left"):
-        feature_matrix(table, drop=["a", "b"], target="c")
+        feature_matrix(table, drop=["a", "b", "d"], target="c")
 
 
 def test_target_values(tmp_path) -> None:

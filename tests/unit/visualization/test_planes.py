@@ -152,3 +152,9 @@ def test_colour_bar_labels_are_short() -> None:
     assert [_fmt(v) for v in (1510.3, 167.2, -12345.6, 0.000563, 2.5e7, -0.0)] == [
         "1510", "167", "-12300", "0.000563", "2.5e+07", "0"]
     assert _fmt(-1.33e-6, span=0.3) == "0" and _fmt(0.0003, span=0.1) == "0.0003"
+
+
+def test_a_page_too_small_is_refused() -> None:
+    config = VisualizationConfig(figsize=(0.5, 0.5))
+    with pytest.raises(ValueError, match=r"figsize \(0.5, 0.5\) is too small for 3"):
+        draw_component_planes(Figure(), np.zeros((3, 4, 3)), config=config)
