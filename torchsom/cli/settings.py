@@ -35,7 +35,8 @@ SOM_OPTIONS = ("x", "y", "epochs", "batch_size", "sigma", "learning_rate", "topo
 #: data options a settings file may hold, with their defaults
 DATA_OPTIONS: dict[str, Any] = {"columns": None, "drop": [], "target": None,
                                 "scale": "standard"}
-#: defaults of the command line that differ from the constructor's
+#: defaults of the command line that differ from the constructor's (and sigma, which is
+#: max(x, y) / 4 unless given)
 CLI_DEFAULTS: dict[str, Any] = {"initialization_mode": "pca"}
 
 _HELP = {
@@ -43,7 +44,7 @@ _HELP = {
     "y": "columns of the map",
     "epochs": "passes over the data",
     "batch_size": "samples per update (minibatch algorithm)",
-    "sigma": "initial neighbourhood width, in grid units",
+    "sigma": "initial neighbourhood width, in grid units (default here: max(x, y) / 4)",
     "learning_rate": "initial learning rate",
     "topology": "grid geometry",
     "algorithm": "training rule: minibatch, or Kohonen's batch map (fast on big data)",
@@ -76,8 +77,8 @@ def add_som_flags(parser: argparse.ArgumentParser) -> None:
         kind = {"int": int, "float": float, "seed": int}.get(rule.kind, str)
         kwargs: dict[str, Any] = {"choices": rule.choices} if rule.choices else {}
         default = CLI_DEFAULTS.get(name, rule.default)
-        shown = f" (default: {default})" if default is not None and name not in ("x", "y") \
-            else ""
+        shown = f" (default: {default})" if default is not None and name not in (
+            "x", "y", "sigma", "initialization_mode") else ""
         group.add_argument(flag, *extra, dest=name, type=kind, default=None,
                            metavar=name.upper() if not rule.choices else None,
                            help=_HELP[name] + shown, **kwargs)
@@ -191,6 +192,10 @@ def fit_settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, An
     if missing:
         raise CLIError(f"{' and '.join(missing)} required: the map's rows and columns (or x "
                        "and y in --config).")
+    if args.sigma is None and "sigma" not in file_settings:
+        # a neighbourhood a quarter of the map wide orders the map; the constructor's 1.0
+        # leaves large maps tangled (topographic errors of 60 % and more)
+        som_kwargs["sigma"] = max(float(som_kwargs["x"]), float(som_kwargs["y"])) / 4.0
     flags = {"columns": _names(args.columns), "drop": _names(args.drop),
              "target": args.target, "scale": args.scale}
     data_options = {name: flags[name] if flags[name] is not None else

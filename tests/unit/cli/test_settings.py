@@ -22,6 +22,9 @@ def test_flags_then_file_then_defaults(tmp_path) -> None:
                                    "--columns", "d,e"))
     assert (som["x"], som["y"], som["sigma"]) == (7, 5, 2.0)
     assert som["epochs"] == 10 and som["initialization_mode"] == "pca"
+    som, _ = fit_settings(_args("--x", "10", "--y", "22"))
+    assert som["sigma"] == 5.5  # max(x, y) / 4 unless given
+    assert fit_settings(_args("--x", "10", "--y", "22", "--sigma", "1"))[0]["sigma"] == 1.0
     assert data == {"columns": ["c", "d", "e"], "drop": [], "target": "t",
                     "scale": "standard"}
 
