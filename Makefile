@@ -3,7 +3,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo lint bench bench-smoke docs clean chromium browser-check
+.PHONY: venv test demo lint bench bench-targets bench-sweep bench-smoke docs clean chromium \
+	browser-check
 
 venv: $(STAMP)
 
@@ -14,9 +15,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
-# Benchmarks (benchmarks/, BENCHMARKS.md): each backend in its own venv under .bench/
+# Benchmarks (benchmarks/, BENCHMARKS.md): each backend in its own venv under .bench/.
+# `make bench` is the one complete run that regenerates BENCHMARKS.md (~45 min on 2 cores);
+# bench-targets / bench-sweep run one part and write .bench/results/partial.{json,md}.
 bench: venv
 	$(PY) -m benchmarks.harness --profile $(BENCH_ARGS)
+
+bench-targets: venv
+	$(PY) -m benchmarks.harness --part targets $(BENCH_ARGS)
+
+bench-sweep: venv
+	$(PY) -m benchmarks.harness --part sweep $(BENCH_ARGS)
 
 bench-smoke: venv
 	$(PY) -m benchmarks.harness --smoke $(BENCH_ARGS)

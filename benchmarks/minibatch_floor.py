@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.minibatch_floor [--n 16000 --features 300 --x 25 --y 15 --batch 16]``
 (one thread) times, on the given shapes, each operation the CPU loop performs per batch
-(``torchsom.functional.host_loop``), the full fit per batch, and a large square matmul as
+(``torchsom._engine.rules``), the full fit per batch, and a large square matmul as
 the machine's rate. It shows how much of a step is the two skinny matrix products that no
 exact mini-batch rule can avoid (the search ``X Wᵀ`` and the update ``Hᵀ X``).
 """
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(args: argparse.Namespace) -> None:
     from torchsom import SOM
-    from torchsom.functional.blas import blas_threads
+    from torchsom._engine.threads import blas_threads
 
     gen = torch.Generator().manual_seed(0)
     b, f, n_neurons = args.batch, args.features, args.x * args.y

@@ -17,7 +17,7 @@ LAYERS = [
     ("version", 0),
     ("topology", 1),
     ("functional", 2),
-    ("search", 3), ("clustering", 3),
+    ("_engine", 3), ("search", 3), ("clustering", 3),
     ("core", 4), ("configs", 4), ("io", 4), ("jitl", 4),
     ("visualization", 5),
     ("cli", 6), ("__main__", 6),

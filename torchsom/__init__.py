@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from torchsom.core import SOM, BaseSOM
     from torchsom.functional.decay import DECAY_FUNCTIONS
     from torchsom.functional.distances import DISTANCE_FUNCTIONS
+    from torchsom.functional.map_size import suggest_map_size
     from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
     from torchsom.visualization import SOMVisualizer, VisualizationConfig
 
@@ -28,6 +29,7 @@ __all__ = [
     "DISTANCE_FUNCTIONS",
     "NEIGHBORHOOD_FUNCTIONS",
     "DECAY_FUNCTIONS",
+    "suggest_map_size",
     "__version__",
 ]
 
@@ -40,6 +42,7 @@ _EXPORTS = {
     "DISTANCE_FUNCTIONS": "torchsom.functional.distances",
     "NEIGHBORHOOD_FUNCTIONS": "torchsom.functional.neighborhood",
     "DECAY_FUNCTIONS": "torchsom.functional.decay",
+    "suggest_map_size": "torchsom.functional.map_size",
 }
 _SUBPACKAGES = {
     "cli", "clustering", "configs", "core", "exceptions", "functional", "io", "jitl",

@@ -31,30 +31,21 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         tensor = value
     else:
+        if isinstance(value, np.ma.MaskedArray):
+            value = _unmasked(value, name)
         if hasattr(value, "to_numpy") and callable(value.to_numpy):  # pandas
             value = value.to_numpy()
         if isinstance(value, (list, tuple)):
-            try:
-                value = np.asarray(value)
-            except ValueError as exc:  # ragged lists
-                raise ValueError(
-                    f"{name} must be a rectangular array of numbers; got a ragged "
-                    f"{type(value).__name__}: {exc}"
-                ) from None
-        if not isinstance(value, np.ndarray):
+            value = _sequence_to_array(value, name)
+        if isinstance(value, torch.Tensor):
+            tensor = value
+        elif not isinstance(value, np.ndarray):
             raise TypeError(
                 f"{name} must be a torch.Tensor, numpy array, pandas DataFrame or list of "
                 f"numbers; got {type(value).__name__}."
             )
-        if value.dtype.kind not in "iuf":
-            raise TypeError(
-                f"{name} must hold real numbers (float or int); got numpy dtype "
-                f"{value.dtype}. Convert it first, e.g. with .astype('float32')."
-            )
-        with warnings.catch_warnings():
-            # read-only arrays (pandas copy-on-write views, memory maps) are never written
-            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-            tensor = torch.from_numpy(np.ascontiguousarray(value))
+        else:
+            tensor = _array_to_tensor(value, name)
     if tensor.requires_grad:  # a SOM never differentiates through its input
         tensor = tensor.detach()
     if tensor.layout != torch.strided:
@@ -75,6 +66,84 @@ def _to_tensor(value: Any, name: str) -> torch.Tensor:
             "Convert it first, e.g. with .float()."
         )
     return tensor
+
+
+def _unmasked(value: np.ma.MaskedArray, name: str) -> np.ndarray:
+    """The values of a masked array that has no masked entry; refuse one that has some
+    (a mask is not read, so masked entries would be used as ordinary values)."""
+    masked = int(np.ma.count_masked(value))
+    if masked:
+        raise ValueError(
+            f"{name} is a masked numpy array with {masked} masked entr"
+            f"{'y' if masked == 1 else 'ies'}; masks are not read, so the hidden values would "
+            "be used. Impute them (e.g. data.filled(fill_value)) or drop those rows "
+            "(numpy.ma.compress_rows(data)) first."
+        )
+    return np.ma.getdata(value)
+
+
+def _array_to_tensor(value: np.ndarray, name: str) -> torch.Tensor:
+    if value.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name} must hold real numbers (float or int); got numpy dtype "
+            f"{value.dtype}. Convert it first, e.g. with .astype('float32')."
+        )
+    if value.dtype.kind == "f" and value.dtype.itemsize > 8:  # long double: no torch dtype
+        value = _long_double_as_float64(value, name)
+    with warnings.catch_warnings():
+        # read-only arrays (pandas copy-on-write views, memory maps) are never written
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(np.ascontiguousarray(value))
+
+
+def _long_double_as_float64(value: np.ndarray, name: str) -> np.ndarray:
+    """A long-double array as float64, refusing values beyond float64's range."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        narrowed = value.astype(np.float64)
+    overflow = int((np.isinf(narrowed) & np.isfinite(value)).sum())
+    if overflow:
+        raise ValueError(
+            f"{name} has {overflow} long-double ({value.dtype}) value(s) beyond the float64 "
+            f"range ({np.finfo(np.float64).max:.3g}); rescale the data first."
+        )
+    return narrowed
+
+
+def _sequence_to_array(value: list[Any] | tuple[Any, ...], name: str) -> Any:
+    """A list or tuple as a tensor (when it holds tensors only) or a numpy array.
+
+    Rows given as tensors are detached first (a SOM never differentiates through its
+    input), so lists of tensors that require grad are accepted.
+    """
+    if value and all(isinstance(row, torch.Tensor) for row in value):
+        shapes = {tuple(row.shape) for row in value}
+        if len(shapes) > 1:
+            raise ValueError(
+                f"{name} must be a rectangular array of numbers; got a ragged "
+                f"{type(value).__name__} of tensors with shapes {sorted(shapes)[:3]}."
+            )
+        rows = [row.detach() for row in value]
+        if len({row.device for row in rows}) > 1:
+            rows = [row.cpu() for row in rows]
+        return torch.stack(rows)
+    rows = [_plain(row) for row in value]
+    try:
+        return np.asarray(rows)
+    except ValueError as exc:  # ragged lists
+        raise ValueError(
+            f"{name} must be a rectangular array of numbers; got a ragged "
+            f"{type(value).__name__}: {exc}"
+        ) from None
+
+
+def _plain(item: Any) -> Any:
+    """A tensor (or a list holding tensors) inside a list, as numpy values."""
+    if isinstance(item, torch.Tensor):
+        item = item.detach().cpu()
+        return (item.float() if item.dtype == torch.bfloat16 else item).numpy()
+    if isinstance(item, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in item):
+        return [_plain(v) if isinstance(v, torch.Tensor) else v for v in item]
+    return item
 
 
 _INT_DTYPES = {torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64} | {
@@ -144,13 +213,23 @@ def as_data(
             f"{name} must have {num_features} features (shape (n_samples, {num_features})); "
             f"got shape {tuple(tensor.shape)} with {tensor.shape[1]} features."
         )
+    # a conversion to a narrower dtype would turn large finite values into inf: check the
+    # values in their own dtype first, so the error says what really happened
+    narrowing = _largest(tensor.dtype) > torch.finfo(dtype).max
+    if narrowing:
+        peak = _peak(tensor if tensor.is_floating_point() else tensor.to(torch.float64), name)
+        if peak > torch.finfo(dtype).max:
+            raise ValueError(
+                f"{name} has values up to {peak:.3g} in magnitude, beyond the largest "
+                f"{dtype} value ({torch.finfo(dtype).max:.3g}), the dtype of this map: they "
+                "would overflow to inf. Use a float64 map (som.double()) or rescale the "
+                "data (standardise it)."
+            )
     tensor = tensor.to(device=device, dtype=dtype)
     if not tensor.is_contiguous():
         tensor = tensor.contiguous()
-    low, high = torch.aminmax(tensor)  # checks finiteness and range without a copy
-    peak = max(-float(low), float(high))
-    if not math.isfinite(peak):
-        _check_finite(tensor, name)
+    if not narrowing:
+        peak = _peak(tensor, name)
     limit = magnitude_limit(tensor.dtype, tensor.shape[1])
     if peak > limit:
         raise ValueError(
@@ -159,6 +238,19 @@ def as_data(
             "Standardise the data first (or use a float64 map, e.g. som.double())."
         )
     return tensor
+
+
+def _largest(dtype: torch.dtype) -> float:
+    return float(torch.finfo(dtype).max if dtype.is_floating_point else torch.iinfo(dtype).max)
+
+
+def _peak(tensor: torch.Tensor, name: str) -> float:
+    """Largest magnitude of a floating ``tensor``; NaN/inf raise the counting error."""
+    low, high = torch.aminmax(tensor)  # checks finiteness and range without a copy
+    peak = max(-float(low), float(high))
+    if not math.isfinite(peak):
+        _check_finite(tensor, name)
+    return peak
 
 
 def magnitude_limit(dtype: torch.dtype, num_features: int) -> float:
@@ -196,7 +288,8 @@ def as_target(
 ) -> torch.Tensor:
     """Check ``target`` against ``n_samples`` rows of ``data_name`` and return a tensor.
 
-    Integer targets keep an integer dtype; floating targets become float32.
+    Values are kept exactly: integer, float32 and float64 targets keep their dtype;
+    float16 and bfloat16 targets become float32.
 
     Raises
     ------
@@ -218,7 +311,8 @@ def as_target(
             "they must match."
         )
     if tensor.is_floating_point():
-        tensor = tensor.to(dtype=torch.float32)
+        if tensor.dtype not in (torch.float32, torch.float64):
+            tensor = tensor.to(dtype=torch.float32)
         if tensor.numel():
             _check_finite(tensor.reshape(tensor.shape[0], -1), name)
     return tensor.to(device)
@@ -256,28 +350,50 @@ def check_bool(name: str, value: Any) -> bool:
 
 
 def resolve_device(device: Any) -> str:
-    """Resolve ``device`` (None means "cuda if available") to a device string.
+    """Resolve ``device`` (None means "cuda if available") to a device string, checking
+    that the device exists on this machine.
 
     Raises
     ------
     InvalidParameterError
-        If the device string is not understood or the device is not available.
+        If the device string is not understood, is of a kind a SOM does not run on, or
+        is not available here (no CUDA, a CUDA index past the last GPU, no MPS).
     """
     if device is None:
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:
         parsed = torch.device(device)
-    except (RuntimeError, TypeError):
+    except (RuntimeError, TypeError, ValueError):
         raise InvalidParameterError(
-            f"device must be None, 'cpu', 'cuda', 'cuda:N' or a torch.device; got {device!r}."
+            f"device must be None, 'cpu', 'cuda', 'cuda:N', 'mps' or a torch.device; got "
+            f"{device!r}."
         ) from None
-    if parsed.type == "cuda" and not torch.cuda.is_available():
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InvalidParameterError(
+                f"device={device!r} was requested but CUDA is not available on this "
+                "machine; use device='cpu' or device=None."
+            )
+        count = torch.cuda.device_count()
+        if parsed.index is not None and parsed.index >= count:
+            raise InvalidParameterError(
+                f"device={device!r} was requested but this machine has {count} CUDA "
+                f"device(s) (cuda:0 to cuda:{count - 1}); use one of them or device=None."
+            )
+    elif parsed.type == "mps":
+        if not _mps_available():
+            raise InvalidParameterError(
+                f"device={device!r} was requested but MPS (the Apple-silicon GPU) is not "
+                "available on this machine; use device='cpu' or device=None."
+            )
+    elif parsed.type != "cpu":
         raise InvalidParameterError(
-            f"device={device!r} was requested but CUDA is not available on this machine; "
-            "use device='cpu' or device=None."
-        )
-    if parsed.type not in ("cpu", "cuda", "mps"):
-        raise InvalidParameterError(
-            f"device must be 'cpu' or 'cuda'; got {device!r} (type {parsed.type!r})."
+            f"device must be 'cpu' or 'cuda'; got {device!r} (type {parsed.type!r}). "
+            "'cuda:N' and, on Apple silicon, 'mps' are accepted too."
         )
     return str(parsed)
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())

@@ -24,10 +24,13 @@ for tools that store their own settings with the map) and
 (sorted keys, no spaces) followed by the tensor bytes, so any damage to the settings, the
 history or the weights is detected.
 
-Loading never executes code from the file: it parses JSON and copies bytes. Writing
-goes to a temporary file in the destination folder, which is flushed, synced and then
-renamed over the destination, so a crash or error at any point leaves any previous file
-intact.
+Loading never executes code from the file: it parses JSON and copies bytes. Only regular
+files are read (a named pipe or a device is refused without blocking), the header is read
+and validated field by field before anything else, and no read goes beyond what the file
+declares and holds. Writing goes to a temporary file in the destination folder, which is
+flushed, synced and then renamed over the destination, so a crash or error at any point
+leaves any previous file intact; a destination that exists but is not a regular file
+(a device, a pipe) is refused rather than replaced.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import json
 import math
 import os
 import secrets
+import stat
 import sys
 import warnings
 from pathlib import Path
@@ -46,7 +50,7 @@ from typing import Any
 import torch
 
 from torchsom._validation import resolve_device
-from torchsom.core.parameters import SOM_PARAMETERS, validate_parameters
+from torchsom.core.parameters import SOM_PARAMETERS, validate_parameters, validate_settings
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS
@@ -77,6 +81,7 @@ _DTYPE_CODES: dict[torch.dtype, str] = {
     torch.int64: "I64",
 }
 _CODE_DTYPES = {code: dtype for dtype, code in _DTYPE_CODES.items()}
+_ITEMSIZE = {dtype: torch.empty((), dtype=dtype).element_size() for dtype in _DTYPE_CODES}
 
 _FUNCTION_REGISTRIES = {
     "distance_function": DISTANCE_FUNCTIONS,
@@ -186,7 +191,8 @@ def save_som(som: Any, path: str | os.PathLike[str], metadata: Any = None) -> No
         If a function setting is a custom callable (only registry names can be stored),
         or a setting was changed to an invalid value.
     ValueError
-        If the weights contain NaN or inf.
+        If the weights contain NaN or inf, or ``path`` is a special file (a device, a
+        named pipe, a socket), which saving would replace.
     TypeError
         If ``metadata`` is not a dict of JSON values.
     FileNotFoundError, IsADirectoryError, PermissionError
@@ -194,6 +200,10 @@ def save_som(som: Any, path: str | os.PathLike[str], metadata: Any = None) -> No
     """
     _check_byteorder()
     target = _as_path(path)
+    try:
+        validate_settings(som)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"Cannot save this SOM: {exc}") from None
     config = _encode_config(som)
     extra = _encode_metadata(metadata)
     weights = som.weights.detach()
@@ -235,7 +245,7 @@ def save_som(som: Any, path: str | os.PathLike[str], metadata: Any = None) -> No
     header["__metadata__"]["checksum"] = _checksum(header, blobs)
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
     text += b" " * (-(8 + len(text)) % 8)  # align the tensor data to 8 bytes
-    _atomic_write(target, [len(text).to_bytes(8, "little"), text, *blobs])
+    _atomic_write(_destination(target), [len(text).to_bytes(8, "little"), text, *blobs])
 
 
 def _encode_metadata(metadata: Any) -> str | None:
@@ -263,17 +273,53 @@ def _checksum(header: dict[str, Any], blobs: list[bytes] | list[memoryview]) -> 
     return "sha256:" + digest.hexdigest()
 
 
-def _atomic_write(path: Path, chunks: list[bytes]) -> None:
-    """Write ``chunks`` to a temporary file next to ``path``, sync it, rename it over."""
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "named pipe (FIFO)"), (stat.S_ISCHR, "character device"),
+             (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"),
+             (stat.S_ISDIR, "folder"))
+    return next((kind for test, kind in kinds if test(mode)), "special file")
+
+
+def _destination(path: Path) -> Path:
+    """The file that :func:`save_som` will replace: ``path``, or the target of a symbolic
+    link. Only a regular file or a name that does not exist yet is accepted: replacing a
+    device node or a named pipe (say ``/dev/null``) with a regular file would break it.
+
+    Raises
+    ------
+    IsADirectoryError
+        For a folder.
+    ValueError
+        For a device, named pipe, socket or other special file.
+    FileNotFoundError
+        If the folder does not exist.
+    """
     if path.is_symlink():
         path = Path(os.path.realpath(path))
-    if path.is_dir():
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
         raise IsADirectoryError(f"Cannot save a SOM to '{path}': it is a folder.")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ValueError(
+            f"Cannot save a SOM to '{path}': it is a {_file_kind(mode)}, not a regular "
+            "file, and saving would replace it. Give the path of a regular file (or of "
+            "one that does not exist yet)."
+        )
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(
             f"Cannot save a SOM to '{path}': the folder '{folder}' does not exist."
         )
+    return path
+
+
+def _atomic_write(path: Path, chunks: list[bytes]) -> None:
+    """Write ``chunks`` to a temporary file next to ``path`` (checked by
+    :func:`_destination`), sync it, rename it over."""
+    folder = path.parent
     temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(temporary, flags, 0o666)  # the mode honours the umask, like open()
@@ -306,43 +352,130 @@ def _sync_folder(folder: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- loading
-def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """Parse and check a map file; return its metadata and tensors (on CPU)."""
-    _check_byteorder()
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    size = len(raw)
-    if size < 8:
-        raise _fail(path, f"the file has only {size} bytes; it is truncated or not a map file.")
-    header_len = int.from_bytes(raw[:8], "little")
-    starts_like_header = raw[8:9] == b"{"
-    if not starts_like_header or header_len > _HEADER_LIMIT:
-        raise _fail(
-            path,
-            "this is not a torchsom map file (it does not start with a safetensors "
-            "header); save maps with SOM.save().",
-        )
-    if 8 + header_len > size:
-        raise _fail(
-            path,
-            f"the file is truncated: its header declares {header_len} bytes but only "
-            f"{size - 8} follow.",
-        )
+#: largest number of dimensions and largest dimension a stored tensor may declare
+_MAX_DIMS = 8
+_MAX_DIM = 2**40
+_TENSOR_KEYS = {"dtype", "shape", "data_offsets"}
+
+
+def _show(value: Any) -> str:
+    """A short description of a value read from a file, safe for any JSON value (no
+    deep recursion, no huge integer printed in full)."""
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        bits = value.bit_length()
+        return repr(value) if bits <= 64 else f"an integer of {bits} bits"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    if isinstance(value, list):
+        items = [_show(v) if not isinstance(v, (list, dict)) else "[...]" for v in value[:4]]
+        return "[" + ", ".join(items) + (", ..." if len(value) > 4 else "") + "]"
+    return f"a JSON {type(value).__name__}"
+
+
+def _is_int(value: Any, low: int, high: int) -> bool:
+    return type(value) is int and low <= value <= high
+
+
+def _loads(path: Path, text: str | bytes, what: str) -> Any:
+    """``json.loads`` whose every failure is a :class:`SOMFileError` naming ``what``."""
     try:
-        header = json.loads(raw[8 : 8 + header_len].decode("utf-8"))
+        return json.loads(text)
+    except RecursionError:
+        raise _fail(path, f"{what} is nested too deeply to be a map file's.") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise _fail(path, f"the header is not valid JSON ({exc}); the file is corrupt.") from None
-    # the first byte is "{", so valid JSON here is an object
-    meta = header.pop("__metadata__", None)
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise _fail(
-            path,
-            "this safetensors file holds no torchsom map (its metadata has no "
-            f"format={FORMAT_NAME!r} entry); it was written by another program.",
-        )
-    _check_format_version(path, meta)
-    data = memoryview(raw)[8 + header_len :]
-    tensors = _read_tensors(path, header, data)
+        raise _fail(path, f"{what} is not valid JSON ({str(exc)[:200]}); the file is "
+                          "corrupt.") from None
+
+
+def _open_regular(path: Path) -> Any:
+    """Open ``path`` for reading, refusing anything but a regular file.
+
+    The file is opened without blocking (a named pipe would otherwise wait for a writer)
+    and its type is checked on the open handle, so a swapped path cannot slip through.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(f"Cannot load a SOM from '{path}': it is a folder.")
+        if not stat.S_ISREG(mode):
+            raise _fail(path, f"it is a {_file_kind(mode)}, not a regular file.")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_exactly(handle: Any, count: int, path: Path, what: str) -> bytes:
+    """Read ``count`` bytes (already checked against the file's size)."""
+    blob = handle.read(count)
+    if len(blob) != count:
+        raise _fail(path, f"the file is truncated: {what} needs {count} bytes but only "
+                          f"{len(blob)} could be read.")
+    return blob
+
+
+def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Parse and check a map file; return its metadata and tensors (on CPU).
+
+    Every read is bounded by what the file declares and by its actual size: the header
+    is read and checked first, and the tensor bytes only when they add up to the rest
+    of the file.
+    """
+    _check_byteorder()
+    with _open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size < 9:
+            raise _fail(path, f"the file has only {size} bytes; it is truncated or not a "
+                              "map file.")
+        start = handle.read(9)
+        header_len = int.from_bytes(start[:8], "little")
+        if start[8:9] != b"{" or header_len > _HEADER_LIMIT:
+            raise _fail(
+                path,
+                "this is not a torchsom map file (it does not start with a safetensors "
+                "header); save maps with SOM.save().",
+            )
+        if 8 + header_len > size:
+            raise _fail(
+                path,
+                f"the file is truncated: its header declares {header_len} bytes but only "
+                f"{size - 8} follow.",
+            )
+        text = start[8:] + _read_exactly(handle, header_len - 1, path, "the header")
+        header = _loads(path, text, "the header")
+        if not isinstance(header, dict):  # pragma: no cover - it starts with "{"
+            raise _fail(path, "the header is not a JSON object; the file is corrupt.")
+        meta = header.pop("__metadata__", None)
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+            raise _fail(
+                path,
+                "this safetensors file holds no torchsom map (its metadata has no "
+                f"format={FORMAT_NAME!r} entry); it was written by another program.",
+            )
+        _check_metadata_strings(path, meta)
+        _check_format_version(path, meta)
+        entries = {name: _tensor_entry(path, name, entry) for name, entry in header.items()}
+        data_len = size - 8 - header_len
+        used = max((end for _, _, _, end in entries.values()), default=0)
+        for name, (_, _, _, end) in entries.items():
+            if end > data_len:
+                raise _fail(
+                    path,
+                    f"the file is truncated: tensor {name!r} needs bytes up to {end} of the "
+                    f"data section, which has only {data_len}.",
+                )
+        if used != data_len:
+            raise _fail(
+                path,
+                f"the data section has {data_len} bytes but the tensors use {used}; the "
+                "file is corrupt.",
+            )
+        data = _read_exactly(handle, data_len, path, "the data section")
+    tensors = {name: _tensor(data, *entry) for name, entry in entries.items()}
     if meta.get("checksum") != _checksum({**header, "__metadata__": meta}, [data]):
         raise _fail(
             path,
@@ -352,67 +485,72 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     return meta, tensors
 
 
+def _check_metadata_strings(path: Path, meta: dict[str, Any]) -> None:
+    for key, value in meta.items():
+        if not isinstance(value, str):
+            raise _fail(path, f"its metadata entry {_show(key)} is {_show(value)}, not a "
+                              "string.")
+
+
 def _check_format_version(path: Path, meta: dict[str, Any]) -> None:
-    try:
-        version = int(meta.get("format_version", ""))
-    except (TypeError, ValueError):
-        raise _fail(
-            path, f"its format_version {meta.get('format_version')!r} is not an integer."
-        ) from None
+    text = meta.get("format_version", "")
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        raise _fail(path, f"its format_version {_show(text)} is not an integer.")
+    version = int(text)
     if version > FORMAT_VERSION:
         raise _fail(
             path,
             f"it uses map file format version {version}, written by torchsom "
-            f"{meta.get('torchsom_version', '?')}, but this torchsom ({__version__}) reads "
-            f"versions up to {FORMAT_VERSION}. Upgrade torchsom to load it.",
+            f"{_show(meta.get('torchsom_version', '?'))}, but this torchsom ({__version__}) "
+            f"reads versions up to {FORMAT_VERSION}. Upgrade torchsom to load it.",
         )
     if version < 1:
         raise _fail(path, f"its format_version {version} is not valid.")
 
 
-def _read_tensors(path: Path, header: dict[str, Any], data: memoryview) -> dict[str, torch.Tensor]:
-    tensors: dict[str, torch.Tensor] = {}
-    end_max = 0
-    for name, entry in header.items():
-        try:
-            dtype = _CODE_DTYPES[entry["dtype"]]
-            shape = [int(n) for n in entry["shape"]]
-            start, end = (int(n) for n in entry["data_offsets"])
-        except (KeyError, TypeError, ValueError):
-            raise _fail(path, f"the header entry of tensor {name!r} is malformed.") from None
-        numel = math.prod(shape)
-        itemsize = torch.empty((), dtype=dtype).element_size()
-        if min(shape, default=0) < 0 or start < 0 or end - start != numel * itemsize:
-            raise _fail(path, f"the header entry of tensor {name!r} is inconsistent.")
-        if end > len(data):
-            raise _fail(
-                path,
-                f"the file is truncated: tensor {name!r} needs bytes up to {end} of the data "
-                f"section, which has only {len(data)}.",
-            )
-        end_max = max(end_max, end)
-        buffer = bytearray(data[start:end])
-        flat = torch.frombuffer(buffer, dtype=torch.uint8) if buffer else torch.empty(
-            0, dtype=torch.uint8
-        )
-        tensors[name] = flat.view(dtype).reshape(shape)
-    if end_max != len(data):
-        raise _fail(
-            path,
-            f"the data section has {len(data)} bytes but the tensors use {end_max}; the "
-            "file is corrupt.",
-        )
-    return tensors
+def _tensor_entry(path: Path, name: str, entry: Any) -> tuple[torch.dtype, list[int], int, int]:
+    """Check one tensor's header entry; return (dtype, shape, start, end)."""
+    where = f"the header entry of tensor {_show(name)}"
+    if not isinstance(entry, dict) or set(entry) != _TENSOR_KEYS:
+        raise _fail(path, f"{where} is malformed: it must be an object with exactly the "
+                          "fields 'dtype', 'shape' and 'data_offsets'.")
+    dtype = entry["dtype"]
+    if not isinstance(dtype, str) or dtype not in _CODE_DTYPES:
+        raise _fail(path, f"{where} is malformed: its 'dtype' is {_show(dtype)}, expected "
+                          f"one of {sorted(_CODE_DTYPES)}.")
+    shape = entry["shape"]
+    if not (isinstance(shape, list) and len(shape) <= _MAX_DIMS
+            and all(_is_int(n, 0, _MAX_DIM) for n in shape)):
+        raise _fail(path, f"{where} is malformed: its 'shape' is {_show(shape)}, expected a "
+                          f"list of at most {_MAX_DIMS} integers between 0 and 2**40.")
+    offsets = entry["data_offsets"]
+    if not (isinstance(offsets, list) and len(offsets) == 2
+            and all(_is_int(n, 0, 2**62) for n in offsets) and offsets[0] <= offsets[1]):
+        raise _fail(path, f"{where} is malformed: its 'data_offsets' are {_show(offsets)}, "
+                          "expected [start, end] with integers 0 <= start <= end.")
+    start, end = offsets
+    nbytes = math.prod(shape) * _ITEMSIZE[_CODE_DTYPES[dtype]]
+    if end - start != nbytes:
+        raise _fail(path, f"{where} is inconsistent: its 'shape' {_show(shape)} of dtype "
+                          f"{dtype} needs {nbytes} bytes but its 'data_offsets' span "
+                          f"{end - start}.")
+    return _CODE_DTYPES[dtype], shape, start, end
+
+
+def _tensor(data: bytes, dtype: torch.dtype, shape: list[int], start: int,
+            end: int) -> torch.Tensor:
+    buffer = bytearray(data[start:end])
+    flat = torch.frombuffer(buffer, dtype=torch.uint8) if buffer else torch.empty(
+        0, dtype=torch.uint8
+    )
+    return flat.view(dtype).reshape(shape)
 
 
 def _decode_json(path: Path, meta: dict[str, Any], key: str) -> dict[str, Any]:
     text = meta.get(key)
     if not isinstance(text, str):
         raise _fail(path, f"its metadata has no {key!r} entry.")
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise _fail(path, f"its {key!r} metadata is not valid JSON ({exc}).") from None
+    value = _loads(path, text, f"its {key!r} metadata")
     if not isinstance(value, dict):
         raise _fail(path, f"its {key!r} metadata is not a JSON object.")
     return value
@@ -422,8 +560,13 @@ def _decode_config(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     stored = _decode_json(path, meta, "config")
     unknown = sorted(set(stored) - set(SOM_PARAMETERS))
     if unknown:
-        raise _fail(path, f"its configuration has unknown settings {unknown}.")
+        names = ", ".join(_show(name) for name in unknown[:5])
+        raise _fail(path, f"its configuration has unknown settings [{names}].")
     config = {}
+    for name, value in stored.items():
+        if isinstance(value, (list, dict)) or (isinstance(value, str) and len(value) > 200):
+            raise _fail(path, f"its configuration setting {name!r} is {_show(value)}, not a "
+                              "plain value (a number, a short string, true/false or null).")
     for name, rule in SOM_PARAMETERS.items():
         if name in stored:
             config[name] = stored[name]
@@ -440,14 +583,14 @@ def _decode_history(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     for key in _HISTORY_LISTS:
         values = stored.get(key, [])
         if not isinstance(values, list) or not all(
-            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
-            for v in values
+            v is None or isinstance(v, float) or _is_int(v, -(2**53), 2**53) for v in values
         ):
             raise _fail(path, f"its history entry {key!r} is not a list of numbers.")
         history[key] = [float("nan") if v is None else float(v) for v in values]
     epochs = stored.get("epochs_trained_", len(history["quantization_errors_"]))
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise _fail(path, f"its history entry 'epochs_trained_' is {epochs!r}, not an int >= 0.")
+    if not _is_int(epochs, 0, 2**62):
+        raise _fail(path, f"its history entry 'epochs_trained_' is {_show(epochs)}, not an "
+                          "int >= 0.")
     history["epochs_trained_"] = epochs
     return history
 
@@ -532,8 +675,11 @@ def load_som(
     FileNotFoundError
         If ``path`` does not exist.
     SOMFileError
-        If the file is corrupt, truncated, not a map file, or of a newer format version;
-        the message names the file and the problem.
+        If the file is corrupt, truncated, crafted, not a map file, not a regular file,
+        or of a newer format version; the message names the file and the problem (and
+        the header field at fault).
+    IsADirectoryError
+        If ``path`` is a folder.
     InvalidParameterError
         If ``map_location`` is not a usable device.
     """
@@ -546,6 +692,10 @@ def load_som(
     weights = tensors.get("weights")
     if weights is None:
         raise _fail(source, "it holds no 'weights' tensor.")
+    for name in ("x", "y", "num_features"):
+        if not _is_int(config[name], 1, _MAX_DIM):
+            raise _fail(source, f"its configuration setting {name!r} is {_show(config[name])}, "
+                                "not an int >= 1.")
     expected = (config["x"], config["y"], config["num_features"])
     if tuple(weights.shape) != expected or not weights.is_floating_point():
         raise _fail(

@@ -10,6 +10,15 @@
 Every backend returns distances in the SOM's own metric (euclidean distances, not squared
 ones; cosine as ``1 - cos``), ascending, and flat neuron indices ``row * y + col``.
 
+Guarantees shared by every backend:
+
+* an index is always a neuron of the map (``0 <= index < n_neurons``), never ``-1``;
+* a codebook that holds NaN or inf raises a ``ValueError`` that counts the bad values
+  (no unit can be "best" then), instead of an arbitrary or invalid index;
+* a search runs at the precision of the map: FAISS computes in float32, so it serves
+  float16, bfloat16 and float32 maps only, and a float64 map (or float64 queries) is
+  searched by the exact torch search even when the FAISS backend was chosen.
+
 The module globals :data:`FAISS_AVAILABLE` and :data:`faiss` are read when a backend is
 created, so tests (and users) can patch them.
 """
@@ -22,10 +31,11 @@ from typing import Any
 
 import torch
 
+from torchsom._engine import search_bmus
 from torchsom._optional import import_optional, is_available
 from torchsom._registry import check_choice
 from torchsom._validation import check_int
-from torchsom.functional.bmu import topk_bmus
+from torchsom.functional.bmu import reference_point
 from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
 
 __all__ = [
@@ -33,6 +43,7 @@ __all__ = [
     "BMUSearchStrategy",
     "TorchBruteForceSearch",
     "FAISSSearch",
+    "check_codebook",
     "create_search_strategy",
     "SEARCH_BACKENDS",
     "FAISS_INDEX_TYPES",
@@ -82,6 +93,22 @@ class BMUSearchStrategy(abc.ABC):
         """Tell the backend that ``weights`` changed (no-op for exact torch search)."""
 
 
+def check_codebook(weights: torch.Tensor) -> None:
+    """Raise a ``ValueError`` if the codebook ``weights`` (..., F) holds NaN or inf values.
+
+    Costs one pass over the codebook, small next to a search.
+    """
+    finite = torch.isfinite(weights)
+    if bool(finite.all()):
+        return
+    n_bad = int((~finite).sum())
+    raise ValueError(
+        f"the map's weights contain {n_bad} NaN or inf value(s) (of {weights.numel()}), so "
+        "no best-matching unit can be found; re-initialise them (initialize_weights), "
+        "retrain, or load valid weights."
+    )
+
+
 class TorchBruteForceSearch(BMUSearchStrategy):
     """Exact chunked search with the SOM's distance function.
 
@@ -104,7 +131,8 @@ class TorchBruteForceSearch(BMUSearchStrategy):
         """Exact top-``k`` search; see :class:`BMUSearchStrategy`."""
         codebook = weights.reshape(-1, weights.shape[-1])
         _check_k(k, codebook.shape[0])
-        return topk_bmus(data, codebook, self._cross, k=k)
+        check_codebook(codebook)
+        return search_bmus(data, codebook, self._cross, k=k)
 
     def __getstate__(self) -> dict[str, Any]:
         return _portable(self.__dict__)
@@ -220,6 +248,7 @@ class FAISSSearch(BMUSearchStrategy):
                   and DISTANCE_FUNCTIONS.get(distance_fn_name) is distance_fn)
         self.metric = distance_fn_name if native else None
         self._fallback = None if native else TorchBruteForceSearch(distance_fn)
+        self._exact = TorchBruteForceSearch(distance_fn)  # float64 maps and missed rows
         self._index: Any = None
         self._quantizer: Any = None
         self._indexed: torch.Tensor | None = None
@@ -246,7 +275,12 @@ class FAISSSearch(BMUSearchStrategy):
         ):
             return
         fa = self._faiss
-        vectors = self._prepare(codebook).numpy()
+        # distances other than cosine do not change under translation: index the codebook
+        # about its mean (queries move by the same point), so data far from the origin is
+        # ranked as precisely as centred data
+        self._center = (reference_point(codebook) if self.metric != "cosine"
+                        else codebook.new_zeros(codebook.shape[1]))
+        vectors = self._prepare(codebook - self._center).numpy()
         n, dim = vectors.shape
         metric = {
             "euclidean": fa.METRIC_L2, "cosine": fa.METRIC_INNER_PRODUCT,
@@ -271,10 +305,14 @@ class FAISSSearch(BMUSearchStrategy):
         """Top-``k`` search on the (refreshed) index; see :class:`BMUSearchStrategy`."""
         if self._fallback is not None:
             return self._fallback.search(data, weights, k)
+        if torch.float64 in (weights.dtype, data.dtype):
+            return self._exact.search(data, weights, k)  # FAISS would search in float32
         n_neurons = weights.numel() // weights.shape[-1]
         _check_k(k, n_neurons)
+        check_codebook(weights)
         self._ensure_index(weights)
-        raw, idx = self._index.search(self._prepare(data).numpy(), k)
+        queries = data.detach().to(device="cpu", dtype=torch.float32) - self._center
+        raw, idx = self._index.search(self._prepare(queries).numpy(), k)
         dist = torch.from_numpy(raw)
         if self.metric == "euclidean":
             dist = dist.clamp_min(0).sqrt()
@@ -284,8 +322,12 @@ class FAISSSearch(BMUSearchStrategy):
         if self.metric == "euclidean":
             # exact distances of the chosen units (FAISS's ‖x‖² + ‖w‖² − 2x·w loses digits)
             codebook = weights.detach().reshape(-1, weights.shape[-1]).to(data)
-            return (data.unsqueeze(1) - codebook[indices]).norm(dim=-1), indices
-        return dist.to(device=data.device, dtype=data.dtype), indices
+            dist = (data.unsqueeze(1) - codebook[indices.clamp_min(0)]).norm(dim=-1)
+        dist = dist.to(device=data.device, dtype=data.dtype)
+        missed = (indices < 0).any(dim=1).nonzero().squeeze(1)
+        if missed.numel():  # FAISS found no unit for these rows: search them exactly
+            dist[missed], indices[missed] = self._exact.search(data[missed], weights, k)
+        return dist, indices
 
     def __getstate__(self) -> dict[str, Any]:
         state = _portable(self.__dict__)  # the index is rebuilt on the first search
@@ -294,6 +336,8 @@ class FAISSSearch(BMUSearchStrategy):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(_restored(state))
+        if "_exact" not in self.__dict__:  # pickled before the exact fall-back existed
+            self._exact = TorchBruteForceSearch(self.distance_fn)
         self._faiss = _load_faiss()
 
 

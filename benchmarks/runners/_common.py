@@ -95,10 +95,15 @@ def main(impl: Any) -> int:
     run has its own peak RSS: ``peak = max(import + data, this run's init, this run's fit)``.
     A run whose fit takes longer than ``job["slow_threshold"]`` seconds ends the repeats.
     ``result.json`` is rewritten after every run, so a process killed later keeps them.
+    A job with ``"kind": "sweep"`` is handed to ``_sweep.main`` instead.
     """
     job_path = sys.argv[1]
     with open(job_path) as fh:
         job = json.load(fh)
+    if job.get("kind") == "sweep":  # many points, per-step times (see _sweep.py)
+        import _sweep
+
+        return _sweep.main(impl, job)
     out_dir = job["out_dir"]
     os.makedirs(out_dir, exist_ok=True)
     result: dict[str, Any] = {"schema": SCHEMA, "job": job, "ok": False, "runs": []}

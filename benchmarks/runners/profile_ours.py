@@ -1,8 +1,10 @@
-"""Profile our ``fit`` on the tutorial and on 16000×300 (runs in ``.bench/ours``).
+"""Profile our ``fit`` on given cases (runs in ``.bench/ours``, one thread).
 
-``python profile_ours.py OUT_DIR TUTORIAL.npy BIG.npy [DEVICE]`` writes, per case,
-``OUT_DIR/<case>.txt`` (cProfile by own time, then torch.profiler operators by self CPU
-time) and ``OUT_DIR/summary.json`` (top operators, for BENCHMARKS.md). One thread.
+``python profile_ours.py OUT_DIR CASES.json [DEVICE]``. ``CASES.json`` lists cases
+``{"name", "data_path", "x", "y", "epochs", "rule", "batch_size", "point"}`` (see
+``benchmarks/profiling.py``). Per case it writes ``OUT_DIR/<name>.txt`` (cProfile by own
+time, then torch.profiler operators by self CPU time); ``OUT_DIR/summary.json`` holds the
+top operators of every case, which the harness stores in the results document.
 """
 
 from __future__ import annotations
@@ -17,14 +19,6 @@ import time
 import numpy as np
 import torch
 
-CASES = (
-    # name, data index, x, y, epochs, rule, batch size
-    ("tutorial-mb16", 0, 25, 15, 100, "minibatch", 16),
-    ("grid-16000x300-mb16", 1, 25, 15, 10, "minibatch", 16),
-    ("grid-16000x300-mb256", 1, 25, 15, 10, "minibatch", 256),
-    ("grid-16000x300-batch", 1, 25, 15, 10, "batch", 16),
-)
-
 
 def build(data, x, y, epochs, rule, batch, device):
     from torchsom import SOM
@@ -38,13 +32,19 @@ def build(data, x, y, epochs, rule, batch, device):
 
 
 def main() -> int:
-    out_dir, paths = sys.argv[1], sys.argv[2:4]
-    device = sys.argv[4] if len(sys.argv) > 4 else "cpu"
+    out_dir, cases_path = sys.argv[1], sys.argv[2]
+    device = sys.argv[3] if len(sys.argv) > 3 else "cpu"
     torch.set_num_threads(1)
-    datasets = [torch.from_numpy(np.load(p)).to(device) for p in paths]
+    with open(cases_path) as fh:
+        cases = json.load(fh)
+    loaded: dict[str, torch.Tensor] = {}
     summary = {}
-    for name, which, x, y, epochs, rule, batch in CASES:
-        data = datasets[which]
+    for case in cases:
+        name, x, y, epochs = case["name"], case["x"], case["y"], case["epochs"]
+        rule, batch = case["rule"], case["batch_size"]
+        if case["data_path"] not in loaded:
+            loaded[case["data_path"]] = torch.from_numpy(np.load(case["data_path"])).to(device)
+        data = loaded[case["data_path"]]
         # plain timing first, without profilers
         som = build(data, x, y, epochs, rule, batch, device)
         start = time.perf_counter()
@@ -57,7 +57,10 @@ def main() -> int:
         som.fit(data, verbose=False)
         prof.disable()
         text = io.StringIO()
-        pstats.Stats(prof, stream=text).strip_dirs().sort_stats("tottime").print_stats(25)
+        stats = pstats.Stats(prof, stream=text).strip_dirs()
+        stats.sort_stats("tottime").print_stats(25)
+        py_total = sum(v[2] for v in stats.stats.values()) or 1.0
+        py_top = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:6]
 
         som = build(data, x, y, epochs, rule, batch, device)
         with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as tp:
@@ -68,12 +71,16 @@ def main() -> int:
         top = sorted(averages, key=lambda a: a.self_cpu_time_total, reverse=True)[:8]
         summary[name] = {
             "shape": list(data.shape), "map": [x, y], "epochs": epochs, "rule": rule,
+            "point": case.get("point"),
             "batch_size": batch if rule == "minibatch" else None, "threads": 1,
             "fit_seconds_unprofiled": plain,
             "torch_ops_self_cpu_seconds": total / 1e6,
             "top_ops": [{"op": a.key, "calls": a.count,
                          "self_cpu_s": a.self_cpu_time_total / 1e6,
                          "share": a.self_cpu_time_total / total} for a in top],
+            "top_functions": [{"function": f"{func[2]} ({func[0]}:{func[1]})",
+                               "calls": value[1], "own_s": value[2],
+                               "share": value[2] / py_total} for func, value in py_top],
         }
         with open(f"{out_dir}/{name}.txt", "w") as fh:
             fh.write(f"# {name}: data {tuple(data.shape)}, map {x}x{y}, {epochs} epochs, "

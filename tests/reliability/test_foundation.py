@@ -106,7 +106,9 @@ def test_as_target_kinds() -> None:
     ints = as_target([1, 2, 3], n_samples=3)
     assert ints.dtype == torch.int64
     floats = as_target(torch.tensor([1.0, 2.0], dtype=torch.float64), n_samples=2)
-    assert floats.dtype == torch.float32
+    assert floats.dtype == torch.float64  # targets keep their values exactly
+    halves = as_target(torch.tensor([1.0, 2.0], dtype=torch.float16), n_samples=2)
+    assert halves.dtype == torch.float32
     assert as_target(torch.zeros(2, 3), n_samples=2).shape == (2, 3)
     with pytest.raises(ValueError, match=r"labels has 2 entries but data has 3 samples"):
         as_target([1, 2], n_samples=3, name="labels")

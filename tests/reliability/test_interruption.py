@@ -116,7 +116,7 @@ def test_real_sigint_signal() -> None:
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         pytest.skip("SIGINT is not mapped to KeyboardInterrupt here")
     som, twin = _pair(sigma_decay_function=interrupting_decay)
-    twin.sigma_decay_fn = asymptotic_decay
+    twin.sigma_decay_function = twin.sigma_decay_fn = asymptotic_decay  # never interrupts
     weights, state = som.weights.clone(), som._generator.get_state()
     with pytest.raises(KeyboardInterrupt):
         som.fit(DATA, verbose=False)

@@ -8,7 +8,11 @@ Every function takes plain tensors (one row per neuron) and returns a result dic
 ``centers``
     Tensor of shape (n_clusters, n_features).
 ``n_clusters``
-    Python ``int``.
+    Python ``int``: the number of distinct labels other than ``-1``. A k-means or GMM
+    cluster that ends up holding no sample (e.g. on data with fewer distinct rows than
+    clusters, such as a constant codebook) is dropped with a
+    :class:`~torchsom.exceptions.TorchSOMWarning`, and ``centers`` has one row per
+    remaining cluster.
 ``method``
     ``"kmeans"``, ``"gmm"`` or ``"hdbscan"``.
 
@@ -171,6 +175,32 @@ def _fit_count(name: str, k: int, n_samples: int, explicit: bool) -> int:
     return min(k, top)
 
 
+def _used_clusters(
+    method: str, raw: np.ndarray, centers: np.ndarray, requested: int, n_samples: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Keep the clusters that hold at least one sample.
+
+    ``raw`` holds 0-based cluster ids in ``[0, requested)``. Returns 1-based labels
+    numbered in the order of the algorithm's ids, the centres of the used clusters and
+    their count; warns when fewer clusters than ``requested`` hold samples (e.g. on data
+    with fewer distinct rows than clusters), so ``n_clusters`` always equals the number
+    of distinct labels.
+    """
+    used = np.unique(raw)
+    if used.size == requested:
+        return raw + 1, centers, requested
+    warnings.warn(
+        f"{method} was asked for {requested} clusters but only {used.size} hold samples "
+        f"(the {n_samples} samples may have fewer distinct values); the result has "
+        f"n_clusters={used.size}.",
+        TorchSOMWarning,
+        stacklevel=3,
+    )
+    lookup = np.zeros(requested, dtype=np.int64)
+    lookup[used] = np.arange(1, used.size + 1)
+    return lookup[raw], centers[used], int(used.size)
+
+
 # ---------------------------------------------------------------------------- algorithms
 def cluster_kmeans(
     data: Any, n_clusters: int | None = None, random_state: int | None = 42, **kwargs: Any
@@ -210,12 +240,16 @@ def cluster_kmeans(
     k = _fit_count("n_clusters", k, array.shape[0], n_clusters is not None)
     params = {"n_init": 10, **kwargs}
     model = KMeans(n_clusters=k, random_state=random_state, **params)
-    with sklearn_threads(array.shape[0]):
-        labels = model.fit_predict(array) + 1
+    with sklearn_threads(array.shape[0]), warnings.catch_warnings():
+        # replaced by the warning of _used_clusters, which says what the result holds
+        warnings.filterwarnings("ignore", message="Number of distinct clusters")
+        raw = model.fit_predict(array)
+    labels, centers, found = _used_clusters("k-means", raw, model.cluster_centers_, k,
+                                            array.shape[0])
     result: dict[str, Any] = {
         "labels": _labels_tensor(labels, tensor),
-        "centers": _centers_tensor(model.cluster_centers_, tensor),
-        "n_clusters": k,
+        "centers": _centers_tensor(centers, tensor),
+        "n_clusters": found,
         "method": "kmeans",
         "inertia": float(model.inertia_),
     }
@@ -263,11 +297,12 @@ def cluster_gmm(
     model = GaussianMixture(n_components=c, random_state=random_state, **params)
     with sklearn_threads(array.shape[0]):
         model.fit(array)
-        labels = model.predict(array) + 1
+        raw = model.predict(array)
+    labels, centers, found = _used_clusters("GMM", raw, model.means_, c, array.shape[0])
     result: dict[str, Any] = {
         "labels": _labels_tensor(labels, tensor),
-        "centers": _centers_tensor(model.means_, tensor),
-        "n_clusters": c,
+        "centers": _centers_tensor(centers, tensor),
+        "n_clusters": found,
         "method": "gmm",
         "bic": float(model.bic(array)),
         "aic": float(model.aic(array)),

@@ -24,6 +24,16 @@ coherence over clusters with at least two neurons.
 
 The grid is described by any object with attributes ``x``, ``y``, ``topology`` and
 ``pbc`` (:class:`GridSpec`, or a trained :class:`torchsom.SOM`).
+
+**Scale.** The silhouette and the topological quality compare every pair of samples, so
+their exact cost grows with the square of the number of samples (tens of seconds at
+20 000 neurons). Both take a ``sample_size``: the silhouette is then the mean
+coefficient of that many randomly drawn samples (each still measured against all
+samples), and the topological quality measures each cluster's mean grid distance from a
+proportional random share of its members (at least two each). The cost becomes
+``sample_size × n_samples`` and memory stays bounded by fixed-size blocks; the draw uses
+its own seeded generator, so results repeat. :func:`clustering_metrics` samples by
+itself above :data:`EXACT_METRICS_LIMIT` samples and reports it in ``sample_size``.
 """
 
 from __future__ import annotations
@@ -36,17 +46,19 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
+from torchsom._validation import check_int
 from torchsom.exceptions import TorchSOMWarning
 from torchsom.functional.distances import cross_distance_for
 from torchsom.functional.metrics import quantization_error, topographic_error
 from torchsom.topology.coordinates import (
     adjacency_threshold,
-    grid_distance_sq,
     grid_periods,
     grid_positions,
 )
 
 __all__ = [
+    "EXACT_METRICS_LIMIT",
+    "METRICS_SAMPLE_SIZE",
     "GridSpec",
     "silhouette_samples",
     "silhouette_score",
@@ -66,6 +78,10 @@ __all__ = [
 
 #: entries of one (chunk × n) distance block
 _BLOCK = 4_000_000
+#: :func:`clustering_metrics` computes the pairwise scores exactly up to this many samples
+EXACT_METRICS_LIMIT = 4000
+#: ... and above it, from this many sampled rows
+METRICS_SAMPLE_SIZE = 1000
 
 
 class GridSpec(NamedTuple):
@@ -108,15 +124,49 @@ def _prepare(data: Any, labels: Any) -> tuple[torch.Tensor, torch.Tensor, int]:
     return points, index, int(index.max()) + 1
 
 
-def _one_hot(index: torch.Tensor, k: int) -> torch.Tensor:
-    return torch.nn.functional.one_hot(index, k).double()
-
-
 def _chunk(n: int) -> int:
     return max(1, _BLOCK // max(1, n))
 
 
+def _sample(n: int, sample_size: int | None, random_state: int) -> torch.Tensor | None:
+    """Sorted indices of ``sample_size`` of ``n`` rows drawn without replacement, or None
+    (all rows) when no sampling is asked for or the sample would hold every row."""
+    if sample_size is None:
+        return None
+    size = check_int("sample_size", sample_size, 2)
+    if size >= n:
+        return None
+    generator = torch.Generator().manual_seed(check_int("random_state", random_state, 0))
+    return torch.sort(torch.randperm(n, generator=generator)[:size]).values
+
+
 # ---------------------------------------------------------------------------- scores
+def _silhouette_rows(points: torch.Tensor, index: torch.Tensor, k: int,
+                     rows: torch.Tensor) -> torch.Tensor:
+    """Silhouette coefficients of ``rows`` against all ``points`` (k >= 2 clusters).
+
+    Works in blocks of at most :data:`_BLOCK` distances; memory is O(block + rows · k).
+    """
+    n = points.shape[0]
+    counts = torch.bincount(index, minlength=k).to(torch.float64)
+    sums = torch.empty(rows.shape[0], k, dtype=torch.float64)
+    step = _chunk(n)
+    for start in range(0, rows.shape[0], step):
+        part = rows[start:start + step]
+        block = torch.cdist(points[part], points, compute_mode="donot_use_mm_for_euclid_dist")
+        sums[start:start + step] = torch.zeros(
+            part.shape[0], k, dtype=torch.float64).index_add_(1, index, block)
+    own = index[rows]
+    at = torch.arange(rows.shape[0])
+    own_size = counts[own]
+    a = sums[at, own] / (own_size - 1).clamp_min(1)
+    mean_other = sums / counts
+    mean_other[at, own] = math.inf
+    b = mean_other.min(dim=1).values
+    s = (b - a) / torch.maximum(a, b)
+    return torch.where((own_size > 1) & torch.isfinite(s), s, torch.zeros_like(s))
+
+
 def silhouette_samples(data: Any, labels: Any) -> torch.Tensor:
     """Silhouette coefficient of every sample (euclidean), noise excluded.
 
@@ -142,26 +192,12 @@ def silhouette_samples(data: Any, labels: Any) -> torch.Tensor:
     if k < 2 or k >= n:
         out[keep] = 0.0
         return out
-    one_hot = _one_hot(index, k)
-    counts = one_hot.sum(0)
-    sums = torch.empty(n, k, dtype=torch.float64)
-    step = _chunk(n)
-    for start in range(0, n, step):
-        block = torch.cdist(points[start:start + step], points,
-                            compute_mode="donot_use_mm_for_euclid_dist")
-        sums[start:start + step] = block @ one_hot
-    rows = torch.arange(n)
-    own_size = counts[index]
-    a = sums[rows, index] / (own_size - 1).clamp_min(1)
-    mean_other = sums / counts
-    mean_other[rows, index] = math.inf
-    b = mean_other.min(dim=1).values
-    s = (b - a) / torch.maximum(a, b)
-    out[keep] = torch.where((own_size > 1) & torch.isfinite(s), s, torch.zeros_like(s))
+    out[keep] = _silhouette_rows(points, index, k, torch.arange(n))
     return out
 
 
-def silhouette_score(data: Any, labels: Any) -> float:
+def silhouette_score(data: Any, labels: Any, sample_size: int | None = None,
+                     random_state: int = 0) -> float:
     """Mean silhouette coefficient (euclidean), noise excluded.
 
     Parameters
@@ -170,6 +206,12 @@ def silhouette_score(data: Any, labels: Any) -> float:
         Shape (n_samples, n_features).
     labels : array-like
         Shape (n_samples,); ``-1`` is noise.
+    sample_size : int, optional
+        Average the coefficients of this many randomly drawn (non-noise) samples, each
+        measured against all samples: cost ``sample_size × n_samples`` instead of
+        ``n_samples²``. None (default) averages all of them.
+    random_state : int, default=0
+        Seed of the draw (a generator of its own; the global random state is untouched).
 
     Returns
     -------
@@ -177,16 +219,19 @@ def silhouette_score(data: Any, labels: Any) -> float:
         In [-1, 1]; 0.0 when fewer than 2 clusters or fewer than 2 samples remain, or
         when every sample is its own cluster.
     """
-    values = silhouette_samples(data, labels)
-    values = values[~torch.isnan(values)]
-    return float(values.mean()) if values.numel() else 0.0
+    points, index, k = _prepare(data, labels)
+    n = points.shape[0]
+    if k < 2 or k >= n:
+        return 0.0
+    rows = _sample(n, sample_size, random_state)
+    rows = torch.arange(n) if rows is None else rows
+    return float(_silhouette_rows(points, index, k, rows).mean())
 
 
 def _centroids(points: torch.Tensor, index: torch.Tensor, k: int) -> tuple[torch.Tensor, ...]:
-    one_hot = _one_hot(index, k)
-    counts = one_hot.sum(0)
-    centroids = (one_hot.T @ points) / counts.unsqueeze(1)
-    return centroids, counts
+    counts = torch.bincount(index, minlength=k).to(torch.float64)
+    sums = torch.zeros(k, points.shape[1], dtype=torch.float64).index_add_(0, index, points)
+    return sums / counts.unsqueeze(1), counts
 
 
 def davies_bouldin_score(data: Any, labels: Any) -> float:
@@ -244,7 +289,8 @@ def noise_ratio(labels: Any) -> float:
 
 
 def topological_quality(
-    labels: Any, x: int, y: int, topology: str = "rectangular", pbc: bool = False
+    labels: Any, x: int, y: int, topology: str = "rectangular", pbc: bool = False,
+    sample_size: int | None = None, random_state: int = 0,
 ) -> float:
     """Grid compactness of the clusters of a labelled map, in (0, 1].
 
@@ -258,6 +304,13 @@ def topological_quality(
         Grid geometry.
     pbc : bool
         Wrap distances around the torus.
+    sample_size : int, optional
+        Estimate each cluster's mean grid distance from about ``sample_size`` randomly
+        drawn source neurons in all, shared in proportion to the cluster sizes (at least
+        two per cluster): cost ``sample_size × n`` instead of ``n²``. None (default) is
+        exact.
+    random_state : int, default=0
+        Seed of the draw.
 
     Returns
     -------
@@ -281,28 +334,65 @@ def topological_quality(
     _, index = torch.unique(lab[valid], return_inverse=True)
     k = int(index.max()) + 1
     members = torch.nonzero(valid).reshape(-1)
-    one_hot = _one_hot(index, k)
+    sizes = torch.bincount(index, minlength=k).to(torch.float64)
     rows, cols = grid_positions(int(x), int(y), topology, dtype=torch.float64)
     positions = torch.stack((rows.reshape(-1), cols.reshape(-1)), dim=1)[members]
     periods = grid_periods(int(x), int(y), topology) if pbc else None
-    totals = torch.zeros(k, dtype=torch.float64)
     m = members.numel()
+    sources = _stratified(index, sizes, sample_size, random_state)
+    totals = torch.zeros(k, dtype=torch.float64)
+    drawn = torch.zeros(k, dtype=torch.float64)
     step = _chunk(m)
-    for start in range(0, m, step):
-        sources = torch.arange(start, min(start + step, m))
-        dist = grid_distance_sq(positions, sources, periods).clamp_min(0).sqrt()
-        own = (dist @ one_hot)[torch.arange(sources.numel()), index[sources]]
-        totals.index_add_(0, index[sources], own)
-    sizes = one_hot.sum(0)
+    for start in range(0, sources.numel(), step):
+        part = sources[start:start + step]
+        dist = _grid_distances(positions, part, periods)
+        same = index[part].unsqueeze(1) == index.unsqueeze(0)
+        totals.index_add_(0, index[part], torch.where(same, dist, 0.0).sum(dim=1))
+        drawn.index_add_(0, index[part], torch.ones(part.shape[0], dtype=torch.float64))
     usable = sizes >= 2
     if not bool(usable.any()):
         return 1.0
-    mean_dist = totals[usable] / (sizes[usable] * (sizes[usable] - 1))
+    mean_dist = totals[usable] / (drawn[usable] * (sizes[usable] - 1))
     coherence = 1.0 / (1.0 + mean_dist / max(int(x), int(y)))
     return float((coherence * sizes[usable]).sum() / sizes[usable].sum())
 
 
-def clustering_metrics(data: Any, labels: Any, grid: Any = None) -> dict[str, Any]:
+def _grid_distances(positions: torch.Tensor, sources: torch.Tensor,
+                    periods: tuple[float, float] | None) -> torch.Tensor:
+    """Grid distances (b, n) from ``sources`` to all ``positions`` (n, 2), wrapped by
+    the minimum image when ``periods`` is given (as
+    :func:`torchsom.topology.grid_distance_sq`, but on the two
+    coordinates separately, which is several times faster than reducing (b, n, 2))."""
+    parts = []
+    for axis in (0, 1):
+        coord = positions[:, axis]
+        delta = coord[sources].unsqueeze(1) - coord.unsqueeze(0)
+        if periods is not None:
+            delta -= periods[axis] * torch.round(delta / periods[axis])
+        parts.append(delta.mul_(delta))
+    return parts[0].add_(parts[1]).sqrt_()
+
+
+def _stratified(index: torch.Tensor, sizes: torch.Tensor, sample_size: int | None,
+                random_state: int) -> torch.Tensor:
+    """Source rows for :func:`topological_quality`: all rows, or a random share of each
+    cluster proportional to its size (at least 2, at most all of it)."""
+    m = index.numel()
+    if sample_size is None or check_int("sample_size", sample_size, 2) >= m:
+        return torch.arange(m)
+    generator = torch.Generator().manual_seed(check_int("random_state", random_state, 0))
+    quota = torch.clamp(torch.ceil(sizes * sample_size / m), min=2)
+    quota = torch.minimum(quota, sizes).to(torch.long)
+    shuffled = torch.randperm(m, generator=generator)
+    by_cluster = shuffled[torch.sort(index[shuffled], stable=True).indices]
+    starts = torch.cumsum(sizes.to(torch.long), 0) - sizes.to(torch.long)
+    rank = torch.arange(m) - starts[index[by_cluster]]
+    return torch.sort(by_cluster[rank < quota[index[by_cluster]]]).values
+
+
+def clustering_metrics(data: Any, labels: Any, grid: Any = None,
+                       sample_size: int | str | None = "auto",
+                       random_state: int = 0) -> dict[str, Any]:
     """All cluster quality measures of a labelling.
 
     Parameters
@@ -314,14 +404,21 @@ def clustering_metrics(data: Any, labels: Any, grid: Any = None) -> dict[str, An
     grid : GridSpec or object with ``x, y, topology, pbc``, optional
         When given (and ``data`` has one row per neuron), ``topological_quality`` is
         added.
+    sample_size : int, "auto" or None, default="auto"
+        Sample size of the silhouette and the topological quality (see the module
+        documentation). ``"auto"``: exact up to :data:`EXACT_METRICS_LIMIT` samples,
+        :data:`METRICS_SAMPLE_SIZE` sampled rows above. None: always exact.
+    random_state : int, default=0
+        Seed of the sampling.
 
     Returns
     -------
     dict
         ``silhouette_score``, ``davies_bouldin_score``, ``calinski_harabasz_score``,
         ``n_clusters`` (distinct labels other than -1), ``n_noise_points``,
-        ``noise_ratio`` and optionally ``topological_quality`` (NaN with a warning when
-        it cannot be computed).
+        ``noise_ratio``, ``sample_size`` (the number of sampled rows behind the
+        silhouette and topological quality, or None when they are exact) and optionally
+        ``topological_quality`` (NaN with a warning when it cannot be computed).
     """
     lab = _as_labels(labels)
     n_data = _as_data(data).shape[0]
@@ -330,20 +427,27 @@ def clustering_metrics(data: Any, labels: Any, grid: Any = None) -> dict[str, An
             "data and labels must have the same number of samples; got "
             f"{n_data} rows of data and {lab.shape[0]} labels."
         )
+    if sample_size == "auto":
+        sample_size = None if n_data <= EXACT_METRICS_LIMIT else METRICS_SAMPLE_SIZE
+    elif sample_size is not None:
+        check_int("sample_size", sample_size, 2)
+    if sample_size is not None and sample_size >= n_data:
+        sample_size = None
     valid = lab[lab != -1]
     out: dict[str, Any] = {
-        "silhouette_score": silhouette_score(data, lab),
+        "silhouette_score": silhouette_score(data, lab, sample_size, random_state),
         "davies_bouldin_score": davies_bouldin_score(data, lab),
         "calinski_harabasz_score": calinski_harabasz_score(data, lab),
         "n_clusters": int(torch.unique(valid).numel()),
         "n_noise_points": int((lab == -1).sum()),
         "noise_ratio": noise_ratio(lab),
+        "sample_size": sample_size,
     }
     if grid is not None:
         try:
             out["topological_quality"] = topological_quality(
                 lab, grid.x, grid.y, getattr(grid, "topology", "rectangular"),
-                bool(getattr(grid, "pbc", False)),
+                bool(getattr(grid, "pbc", False)), sample_size, random_state,
             )
         except (ValueError, AttributeError, TypeError) as exc:
             warnings.warn(f"topological quality could not be computed: {exc}",

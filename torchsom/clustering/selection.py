@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -89,7 +90,10 @@ def elbow_curve(
     top = max(1, min(int(max_k), n))
     k_values = list(range(1, top + 1))
     inertias = [float(((array - array.mean(axis=0)) ** 2).sum())]
-    with sklearn_threads(n):
+    with sklearn_threads(n), warnings.catch_warnings():
+        # data with fewer distinct rows than k: the inertia is still right (and the
+        # final clustering warns about clusters without samples)
+        warnings.filterwarnings("ignore", message="Number of distinct clusters")
         for k in k_values[1:]:
             model = KMeans(n_clusters=k, random_state=random_state, n_init=n_init)
             inertias.append(float(model.fit(array).inertia_))

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from torchsom._validation import resolve_device
-from torchsom.core.parameters import SOM_PARAMETERS
+from torchsom.core.parameters import MAX_NEIGHBORHOOD_ORDER, SOM_PARAMETERS
 
 __all__ = ["SOMConfig"]
 
@@ -39,7 +39,7 @@ class SOMConfig(BaseModel):
     initialization_mode: str = "random"
     pbc: bool = False
     search_backend: str = "auto"
-    neighborhood_order: int = Field(default=1, ge=1)
+    neighborhood_order: int = Field(default=1, ge=1, le=MAX_NEIGHBORHOOD_ORDER)
     device: str = Field(default_factory=lambda: resolve_device(None))
     random_seed: int = 42
     algorithm: str = "minibatch"

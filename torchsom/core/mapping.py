@@ -24,7 +24,12 @@ Map types
 ``classification``
     Majority label per neuron with a deterministic tie-break.
 
-Every statistics map is float32 (x, y) with NaN for neurons that hold no sample.
+Every statistics map is (x, y) with NaN for neurons that hold no sample. The ``metric``
+and ``classification`` maps carry target values, so they keep them exactly: they are
+float32 when the target's dtype fits in float32 (float32, float16, bfloat16, int8,
+uint8, int16) and float64 otherwise (float64 and wider integer targets, e.g. Python or
+numpy ints); integer labels beyond ±2**53 are refused with a ``ValueError``. The
+``score`` and ``rank`` maps are float32.
 
 The ``bmus_data`` map in its two forms
 --------------------------------------
@@ -39,6 +44,7 @@ the plots) accepts either form, and also a plain dict of index lists or of data 
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -48,7 +54,7 @@ import torch
 
 from torchsom._registry import check_choice
 from torchsom._validation import as_target, check_bool, check_int
-from torchsom.exceptions import InvalidParameterError
+from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional import maps as F
 from torchsom.functional.distances import PAIRWISE_DISTANCE_FUNCTIONS, cross_distance_for
 from torchsom.topology.neighbors import neighbor_table
@@ -243,8 +249,7 @@ def bmu_assignment(
                     f"{name}[{key!r}] must be a list of sample indices (ints) or the data "
                     f"rows of that neuron; got a {type(value).__name__} holding non-integers."
                 )
-            part = torch.as_tensor(np.asarray(value, dtype=np.int64) if not isinstance(
-                value, torch.Tensor) else value, device=device).to(torch.long).reshape(-1)
+            part = _index_tensor(value, device, f"{name}[{key!r}]")
             index_parts.append(part)
             index_cells.append(flat)
         elif isinstance(value, (torch.Tensor, np.ndarray)) and np.ndim(value) == 2:
@@ -284,7 +289,40 @@ def bmu_assignment(
     samples_t, neurons_t = torch.cat(samples), torch.cat(neurons)
     if samples_t.numel() and int(samples_t.min()) < 0:
         raise ValueError(f"{name} holds a negative sample index ({int(samples_t.min())}).")
+    _check_no_repeats(som, samples_t, neurons_t, name)
     return samples_t, neurons_t
+
+
+def _index_tensor(value: Any, device: Any, name: str) -> torch.Tensor:
+    """Sample indices (a list, array or tensor of ints) as int64 on ``device``."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device=device, dtype=torch.long).reshape(-1)
+    try:
+        array = np.asarray(value, dtype=np.int64)
+    except OverflowError:
+        largest = max((int(v) for v in value), key=abs)
+        raise ValueError(
+            f"{name} holds the sample index {largest}, beyond the int64 range; sample "
+            "indices are row numbers of the data the map was built from."
+        ) from None
+    return torch.as_tensor(array, device=device).reshape(-1)
+
+
+def _check_no_repeats(som: Any, samples: torch.Tensor, neurons: torch.Tensor,
+                      name: str) -> None:
+    """Each sample has one BMU: refuse a map that lists a sample index twice."""
+    if samples.numel() < 2:
+        return
+    ordered, order = torch.sort(samples, stable=True)
+    repeated = (ordered[1:] == ordered[:-1]).nonzero()
+    if repeated.numel():
+        at = int(repeated[0, 0])
+        cells = _cells(som, neurons[order[at : at + 2]])
+        raise ValueError(
+            f"{name} lists sample index {int(ordered[at])} more than once (under "
+            f"{cells[0]} and {cells[1]}); each sample belongs to exactly one neuron, its "
+            "best-matching unit, as in build_map('bmus_data')."
+        )
 
 
 def _check_indices_fit(samples: torch.Tensor, n_samples: int, name: str, against: str) -> None:
@@ -329,6 +367,39 @@ def _supervised_inputs(
     checked = _single_output(checked, map_type)
     _check_indices_fit(samples, checked.shape[0], "bmus_data_map", "target")
     return checked[samples], neurons, int(samples.shape[0])
+
+
+#: dtypes whose every value float32 holds exactly
+_FLOAT32_EXACT = (torch.float32, torch.float16, torch.bfloat16, torch.int8, torch.uint8,
+                  torch.int16)
+#: integers beyond this magnitude have no exact float64 value
+_FLOAT64_EXACT_INT = 2**53
+
+
+def _value_dtype(values: torch.Tensor, name: str = "target") -> torch.dtype:
+    """Dtype of a map that carries target values: float32 when it holds every value of
+    ``values``' dtype exactly, else float64 (float32 on MPS, which has no float64).
+
+    Raises
+    ------
+    ValueError
+        For integer values beyond ±2**53, which no floating map holds exactly.
+    """
+    if values.dtype in _FLOAT32_EXACT or values.device.type == "mps":
+        return torch.float32
+    if values.itemsize == 8 and not values.is_floating_point() and values.numel():
+        if values.dtype == torch.int64:
+            low, high = torch.aminmax(values)
+            peak = max(-int(low), int(high))
+        else:  # uint64 has no min/max kernels; its float64 image is enough to compare
+            peak = int(values.to(torch.float64).max())
+        if peak > _FLOAT64_EXACT_INT:
+            raise ValueError(
+                f"{name} holds integer labels up to {peak} in magnitude, but a map holds "
+                f"labels exactly only up to 2**53 ({_FLOAT64_EXACT_INT}). Re-code them "
+                "first, e.g. codes = numpy.unique(target, return_inverse=True)[1]."
+            )
+    return torch.float64
 
 
 def _to_grid(som: Any, flat: torch.Tensor) -> torch.Tensor:
@@ -434,7 +505,10 @@ def build_metric_map(
     som: Any, target: Any, bmus_data_map: Any = None, reduction_parameter: str = "mean",
     data: Any = None, batch_size: int = 1024,
 ) -> torch.Tensor:
-    """A statistic of the target per neuron, float32 (x, y), NaN for empty neurons.
+    """A statistic of the target per neuron, (x, y), NaN for empty neurons.
+
+    float32 for targets whose dtype fits in float32, float64 otherwise (see the module
+    documentation), so ``min``, ``max`` and ``median`` return the target's own values.
 
     ``reduction_parameter`` is one of ``mean`` (default), ``std`` (unbiased; 1e-8 for a
     single sample), ``median``, ``min``, ``max``; anything else raises an
@@ -444,7 +518,8 @@ def build_metric_map(
     check_int("batch_size", batch_size, 1)
     values, neurons, _ = _supervised_inputs(som, "metric", target, bmus_data_map, data,
                                             batch_size)
-    return _to_grid(som, F.metric_map(values, neurons, _n_neurons(som), reduction_parameter))
+    return _to_grid(som, F.metric_map(values, neurons, _n_neurons(som), reduction_parameter,
+                                      dtype=_value_dtype(values)))
 
 
 def build_score_map(
@@ -490,7 +565,10 @@ def build_classification_map(
     som: Any, target: Any, bmus_data_map: Any = None, neighborhood_order: int | None = None,
     data: Any = None, batch_size: int = 1024,
 ) -> torch.Tensor:
-    """Majority label per neuron, float32 (x, y), NaN for empty neurons.
+    """Majority label per neuron, (x, y), NaN for empty neurons.
+
+    The labels are kept exactly: float32 for targets whose dtype fits in float32, float64
+    otherwise (see the module documentation).
 
     Ties between a neuron's most frequent labels are broken among those tied labels only,
     by the labels of the samples in its neighbour neurons up to ``neighborhood_order``
@@ -502,8 +580,29 @@ def build_classification_map(
     check_int("batch_size", batch_size, 1)
     values, neurons, _ = _supervised_inputs(som, "classification", target, bmus_data_map,
                                             data, batch_size)
-    flat = F.classification_map(values, neurons, _n_neurons(som), _table(som, order))
+    _warn_if_continuous(values)
+    flat = F.classification_map(values, neurons, _n_neurons(som), _table(som, order),
+                                dtype=_value_dtype(values))
     return _to_grid(som, flat)
+
+
+#: a classification target with at least this many distinct values, and at least half as
+#: many as samples, looks continuous
+_MANY_CLASSES = 50
+
+
+def _warn_if_continuous(labels: torch.Tensor) -> None:
+    """Warn when a classification target has about as many distinct values as samples."""
+    n_classes = int(torch.unique(labels).numel())
+    if n_classes >= _MANY_CLASSES and 2 * n_classes >= labels.shape[0]:
+        warnings.warn(
+            f"target has {n_classes} distinct values among {labels.shape[0]} samples: the "
+            "classification map treats every distinct value as a class (its memory grows "
+            "with neurons × classes), so a continuous target gives a meaningless map. "
+            "For a continuous target use build_map('metric') instead.",
+            TorchSOMWarning,
+            stacklevel=5,  # the caller of SOM.build_map
+        )
 
 
 MAP_FUNCTIONS = {
@@ -650,7 +749,14 @@ def build_multiple_maps(
                 "'kwargs' are read."
             )
         map_type = _check_map_type(config["type"])
-        kwargs = dict(config.get("kwargs") or {})
+        options = config.get("kwargs")
+        if options is not None and not isinstance(options, Mapping):
+            raise TypeError(
+                f"map_configs[{position}]['kwargs'] must be a dict of options for the "
+                f"{map_type!r} map (e.g. {{'batch_size': 512}}); got {options!r} of type "
+                f"{type(options).__name__}."
+            )
+        kwargs = dict(options or {})
         _check_kwargs(map_type, kwargs, f"map_configs[{position}]")
         if map_type in SUPERVISED_MAP_TYPES and target is None:
             raise ValueError(f"Map type '{map_type}' requires target parameter.")

@@ -6,34 +6,32 @@ Public methods validate their input once and delegate the arithmetic to
 
 from __future__ import annotations
 
-import contextlib
-import math
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
+from torchsom._engine import FitPlan, search_bmus, train_epochs
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core.base_som import BaseSOM
-from torchsom.core.parameters import INITIALIZATION_MODES, SOM_PARAMETERS, validate_parameters
-from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
-from torchsom.functional.bmu import topk_bmus
-from torchsom.functional.decay import DECAY_FUNCTIONS
-from torchsom.functional.distances import (
-    DISTANCE_FUNCTIONS,
-    cross_distance_for,
-    euclidean_cross,
+from torchsom.core.parameters import (
+    INITIALIZATION_MODES,
+    MAX_NEIGHBORHOOD_ORDER,
+    SOM_PARAMETERS,
+    validate_parameters,
+    validate_settings,
 )
-from torchsom.functional.host_loop import HostMinibatchLoop
+from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
+from torchsom.functional.decay import DECAY_FUNCTIONS
+from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
 from torchsom.functional.initialization import pca_init, random_init, unit_random_codebook
 from torchsom.functional.metrics import EpochErrors, non_adjacent
-from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS, is_separable
+from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
 from torchsom.functional.smoothing import GridIndex, GridKernel
-from torchsom.functional.training import batch_epoch, minibatch_epoch, minibatch_update
+from torchsom.functional.update import minibatch_update
 from torchsom.search import create_search_strategy
 from torchsom.topology.coordinates import (
     adjacency_threshold,
@@ -41,7 +39,7 @@ from torchsom.topology.coordinates import (
     grid_periods,
     grid_positions,
 )
-from torchsom.topology.neighbors import get_all_neighbors_up_to_order
+from torchsom.topology.neighbors import get_all_neighbors_up_to_order, largest_useful_order
 
 __all__ = ["SOM"]
 
@@ -182,6 +180,8 @@ class SOM(BaseSOM):
             device=self.device, num_features=self.num_features,
         )
         self.search_backend_ = getattr(self._search_strategy, "name", "torch")
+        #: force the engine's array backend ("numpy" or "torch"); None chooses per fit
+        self._engine_backend: str | None = None
         self.quantization_errors_: list[float] = []
         self.topographic_errors_: list[float] = []
         self.epochs_trained_ = 0
@@ -199,7 +199,9 @@ class SOM(BaseSOM):
         return {name: getattr(self, name) for name in SOM_PARAMETERS}
 
     def _build_neighbor_offsets(self) -> None:
-        offsets = get_all_neighbors_up_to_order(self.topology, self.neighborhood_order)
+        # rings past the grid's largest distance reach no new cell: cap the cost there
+        order = min(self.neighborhood_order, largest_useful_order(self.x, self.y, self.topology))
+        offsets = get_all_neighbors_up_to_order(self.topology, order)
         self._neighbor_offsets = offsets
         if isinstance(offsets, dict):
             self._even_row_offsets = offsets["even"]
@@ -212,6 +214,11 @@ class SOM(BaseSOM):
             # keeps the 1.x wording "must be >= 1, got" inside the message
             raise InvalidParameterError(
                 f"neighborhood_order must be >= 1, got {value!r}; expected an int >= 1."
+            )
+        if value > MAX_NEIGHBORHOOD_ORDER:
+            raise InvalidParameterError(
+                f"neighborhood_order must be an int in [1, {MAX_NEIGHBORHOOD_ORDER}]; got "
+                f"{value!r} (orders past the grid's largest distance add nothing)."
             )
         self.neighborhood_order = int(value)
         self._build_neighbor_offsets()
@@ -358,10 +365,10 @@ class SOM(BaseSOM):
         interrupted, e.g. by ``KeyboardInterrupt``), the weights and the random generator
         are restored to what they were before the call and the history is not extended,
         so the map is usable and calling ``fit`` again gives the same result as an
-        uninterrupted call. Mini-batch training with small batches on the CPU runs on one
-        torch thread (restored afterwards), where extra threads only add overhead; the
-        batch rule on the CPU runs its search on ``torch.get_num_threads()`` BLAS threads
-        and the rest on one.
+        uninterrupted call. Training works in coordinates centred on the data mean, so
+        data far from the origin is ranked as precisely as centred data. The thread count
+        of a mini-batch fit is measured on the machine (one thread or
+        ``torch.get_num_threads()``) and restored afterwards.
 
         Parameters
         ----------
@@ -380,22 +387,14 @@ class SOM(BaseSOM):
             Length ``epochs``, in percent: the share of samples whose two best units, from
             the same searches, are not adjacent.
         """
+        validate_settings(self)  # settings may have been changed since construction
         samples = self._check_data(data)
         check_int("epochs", self.epochs, 1)
         check_int("batch_size", self.batch_size, 1)
         initial = self.weights.detach().clone()
         rng_state = self._generator.get_state()
-        threads = torch.get_num_threads()
-        on_cpu = samples.device.type == "cpu"
-        small_batches = (self.algorithm == "minibatch" and on_cpu
-                         and self.batch_size * self.x * self.y * (self.num_features + 1)
-                         <= SMALL_BATCH_WORK)
-        # the CPU batch rule searches through numpy's BLAS with all ``threads`` and keeps
-        # its small torch operations on one: two thread pools busy at once on a 2-core
-        # machine made it up to 2× slower
         try:
-            with _single_thread(small_batches or (self.algorithm == "batch" and on_cpu)):
-                q_list, t_list = self._train(samples, verbose, threads)
+            q_list, t_list = self._train(samples, verbose)
         except BaseException:
             # roll back weights and generator: a retried fit equals an uninterrupted one
             with torch.no_grad():
@@ -409,47 +408,24 @@ class SOM(BaseSOM):
         self.epochs_trained_ += len(q_list)
         return q_list, t_list
 
-    def _train(self, samples: torch.Tensor, verbose: bool,
-               threads: int) -> tuple[list[float], list[float]]:
-        grid = self._grid_index()
+    def _fit_plan(self, verbose: bool = False) -> FitPlan:
+        """The engine's description of a fit with the current settings."""
+        def schedule(epoch: int) -> tuple[float, float]:
+            return (float(self.lr_decay_fn(self.learning_rate, epoch, self.epochs)),
+                    float(self.sigma_decay_fn(self.sigma, epoch, self.epochs)))
+
+        return FitPlan(
+            algorithm=self.algorithm, epochs=self.epochs, batch_size=self.batch_size,
+            schedule=schedule, neighborhood=self.neighborhood_fn,
+            cross_distance=self._cross_distance, grid=self._grid_index(),
+            errors=EpochErrors(self._positions, adjacency_threshold(self.topology),
+                               self._periods),
+            generator=self._generator, verbose=verbose, backend=self._engine_backend,
+        )
+
+    def _train(self, samples: torch.Tensor, verbose: bool) -> tuple[list[float], list[float]]:
         codebook = self.weights.detach().reshape(self.x * self.y, self.num_features)
-        n = samples.shape[0]
-        errors = EpochErrors(self._positions, adjacency_threshold(self.topology), self._periods)
-        sample_sq = torch.linalg.vecdot(samples, samples) if self.algorithm == "batch" else None
-        host_loop = (HostMinibatchLoop(grid, samples, self.batch_size)
-                     if self.algorithm == "minibatch" and HostMinibatchLoop.applies(
-                         samples, is_separable(self.neighborhood_fn),
-                         self._cross_distance is euclidean_cross, self.x * self.y)
-                     else None)
-        bar = tqdm(range(self.epochs), desc="Training SOM", unit="epoch", disable=not verbose,
-                   leave=True)
-        for epoch in bar:
-            lr = float(self.lr_decay_fn(self.learning_rate, epoch, self.epochs))
-            sigma = float(self.sigma_decay_fn(self.sigma, epoch, self.epochs))
-            kernel = GridKernel(grid, self.neighborhood_fn, max(sigma, 1e-12), codebook.dtype)
-            with torch.no_grad():
-                if self.algorithm == "batch":
-                    dist, best = batch_epoch(codebook, samples, lr, kernel, self._cross_distance,
-                                             data_sq_norms=sample_sq, threads=threads)
-                else:
-                    order = torch.randperm(n, generator=self._generator).to(samples.device)
-                    if host_loop is not None:
-                        dist, best = host_loop.epoch(codebook, order, lr, kernel)
-                    else:
-                        dist, best = minibatch_epoch(codebook, samples[order], self.batch_size,
-                                                     lr, kernel, self._cross_distance)
-            errors.add(dist, best)
-            if verbose:
-                quantization, topographic = errors.latest()
-                bar.set_postfix(QE=f"{quantization:.4f}", TE=f"{topographic:.2f}%",
-                                refresh=False)
-        q_list, t_list = errors.result()
-        if not all(math.isfinite(v) for v in q_list) or not bool(torch.isfinite(codebook).all()):
-            raise FloatingPointError(
-                "training produced non-finite weights; reduce learning_rate or rescale the "
-                "data (standardising features usually helps)."
-            )
-        return q_list, t_list
+        return train_epochs(self._fit_plan(verbose), codebook, samples)
 
     # ------------------------------------------------------------------ search and errors
     def identify_bmus(self, data: Any) -> torch.Tensor:
@@ -473,13 +449,13 @@ class SOM(BaseSOM):
         return coords[0] if one else coords
 
     def _best_units(self, samples: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return topk_bmus(samples, self._codebook(), self._cross_distance, k=k)
+        return search_bmus(samples, self._codebook(), self._cross_distance, k=k)
 
     def quantization_error(self, data: Any) -> float:
         """Mean distance from each sample to its BMU, in the map's distance metric."""
         samples = self._check_data(data)
         dist, _ = self._best_units(samples, 1)
-        return float(dist.mean())
+        return float(dist[:, 0].contiguous().mean())
 
     def topographic_error(self, data: Any) -> float:
         """Share of samples (a ratio in [0, 1]) whose two best units are not adjacent.
@@ -498,11 +474,53 @@ class SOM(BaseSOM):
                              adjacency_threshold(self.topology), self._periods)
         return float(wrong.float().mean())
 
+    def evaluate(
+        self,
+        data: Any,
+        k: int = 5,
+        sigma: float | None = None,
+        sample_size: int | None = 2000,
+        random_state: int = 0,
+    ) -> dict[str, float]:
+        """Every quality measure of the map on ``data``, as a dict of float.
+
+        Keys: ``quantization_error``, ``topographic_error`` (a ratio), ``trustworthiness``,
+        ``continuity``, ``neighborhood_preservation`` (at ``k``), ``topographic_product``,
+        ``distortion`` (at ``sigma``) and ``explained_variance``; formulas and references
+        in :mod:`torchsom.functional.quality`. One chunked BMU search serves them all.
+
+        Parameters
+        ----------
+        data : array-like
+            Shape (n_samples, num_features).
+        k : int, default=5
+            Neighbourhood size of the rank measures, ``1 <= k <= n - 2``.
+        sigma : float, optional
+            Neighbourhood width of the distortion; defaults to the last epoch's sigma of
+            the schedule.
+        sample_size : int or None, default=2000
+            Above this many samples the rank measures (trustworthiness, continuity,
+            neighbourhood preservation) run exactly on a random subsample of this size;
+            None runs them on all samples (time grows with n²).
+        random_state : int, default=0
+            Seed of that subsample.
+
+        Returns
+        -------
+        QualityReport
+            A dict ``name → float``; its attributes ``k``, ``sigma``, ``n_samples``,
+            ``rank_samples`` and ``subsampled`` say how it was computed.
+        """
+        from torchsom.core import evaluation
+
+        return evaluation.evaluate_som(self, data, k=k, sigma=sigma, sample_size=sample_size,
+                                       random_state=random_state)
+
     def _calculate_distances_to_neurons(self, data: Any) -> torch.Tensor:
         """Distances to every neuron: (x, y) for one 1-D sample, else (b, x, y)."""
         one = _is_single_sample(data)
         samples = self._check_data(data)
-        out = self.distance_fn(samples, self.weights.detach())
+        out = self._cross_distance(samples, self._codebook()).reshape(-1, self.x, self.y)
         return out[0] if one else out
 
     # ------------------------------------------------------------------ maps, retrieval, clustering
@@ -612,37 +630,25 @@ class SOM(BaseSOM):
         bmus = torch.as_tensor(bmus, device=self.weights.device).reshape(-1, 2)
         flat = bmus[:, 0] * self.y + bmus[:, 1]
         rows = self._vectorized_neighborhood(flat, sigma).reshape(flat.shape[0], -1)
+        batch = data.reshape(-1, self.num_features).to(self.weights)
+        staged = torch.cat((batch, batch.new_ones(batch.shape[0], 1)), dim=1)
+        codebook_t = self._codebook().t().contiguous()
         with torch.no_grad():
-            minibatch_update(self._codebook(), data.reshape(-1, self.num_features).to(
-                self.weights), rows, float(learning_rate))
+            minibatch_update(codebook_t, staged, rows * (float(learning_rate) / batch.shape[0]),
+                             codebook_t.new_empty(self.num_features + 1, codebook_t.shape[1]))
+            self._codebook().copy_(codebook_t.t())
         self._search_strategy.rebuild_index(self.weights)
 
 
-#: mini-batch updates smaller than this (batch × neurons × (features + 1) multiply-adds) run
-#: on one CPU thread: measured on 2 cores, a second thread made them slower and erratic
-#: (a 90×70 map with 50 features and batch 16, 5.1 M, took 0.7-2.2 s on two against 0.7 s
-#: on one)
-SMALL_BATCH_WORK = 8_000_000
-
-
-@contextlib.contextmanager
-def _single_thread(active: bool) -> Iterator[None]:
-    """Run the block with one torch CPU thread, restoring the previous count after."""
-    previous = torch.get_num_threads()
-    if not active or previous == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def _is_single_sample(data: Any) -> bool:
+    """Whether ``data`` is one 1-D sample: a 1-D array, or a list of numbers (a list of
+    rows, whether lists, arrays or tensors, is 2-D)."""
     shape = getattr(data, "shape", None)
     if shape is not None:
         return len(shape) == 1
-    return isinstance(data, (list, tuple)) and len(data) > 0 and not isinstance(
-        data[0], (list, tuple)
-    )
+    if not isinstance(data, (list, tuple)) or len(data) == 0:
+        return False
+    first_shape = getattr(data[0], "shape", None)
+    if first_shape is not None:
+        return len(first_shape) == 0
+    return not isinstance(data[0], (list, tuple))

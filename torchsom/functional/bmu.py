@@ -1,9 +1,22 @@
-"""Chunked best-matching-unit search on torch tensors.
+"""Best-matching-unit kernels: the ranking score, the top-2 selection, a chunked search.
 
-The search never holds more than ``chunk_size × n_neurons`` distances at once, so it
-works on millions of samples. For the euclidean metric the ranking uses one matrix
-product per chunk (``‖w‖² − 2 x·w``) and the distance to the best unit is then
-recomputed exactly from the difference vector.
+The euclidean ranking score of sample ``x`` against neuron ``w`` is
+``‖w‖² − 2 x·w``: ``‖x − w‖²`` less the term ``‖x‖²`` that is the same for every neuron.
+It is one matrix product per block of samples, written once in :func:`euclidean_scores`
+and used by the search below and by both training rules.
+
+In floating point the score carries a rounding error of about
+``ε · (‖x‖² + ‖w‖²)`` (ε = 2⁻²⁴ in float32). Data far from the origin makes that error
+larger than the gaps between neurons, and the ranking becomes noise. Distances do not
+change under translation, so every euclidean search here ranks ``x − c`` against
+``w − c`` for a reference point ``c`` near the data (the codebook mean for a search, the
+data mean for a fit): the error then scales with the spread of the data, not with its
+offset. With float32 data whose offset is far larger than its spread, ``x − c`` is even
+exact (Sterbenz). The reported BMU distance is recomputed from the difference vector
+``x − w`` (no cancellation).
+
+Everything here is stateless: no caches, no thread control (the private engine package
+owns those).
 """
 
 from __future__ import annotations
@@ -13,25 +26,74 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from torchsom.functional.blas import blas_threads
 from torchsom.functional.distances import euclidean_cross
 
-__all__ = ["DEFAULT_MEMORY_BUDGET", "chunk_size_for", "smallest", "two_smallest", "topk_bmus"]
+__all__ = [
+    "DEFAULT_MEMORY_BUDGET",
+    "chunk_size_for",
+    "euclidean_scores",
+    "reference_point",
+    "smallest",
+    "two_smallest",
+    "topk_bmus",
+]
 
 #: bytes of scratch memory one search chunk may use
 DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024
+
+_NUMPY_FLOATS = (torch.float32, torch.float64)
 
 
 def chunk_size_for(n_neurons: int, budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> int:
     """Samples per search chunk.
 
     About 2 MiB of float32 scores per chunk (so a chunk's scores stay in cache while they
-    are reduced; measured 1.5–2× faster than one large block), at least 128 and at most
-    4096 rows, and never more than ``budget_bytes`` of scratch memory.
+    are reduced), at least 128 and at most 4096 rows, and never more than
+    ``budget_bytes`` of scratch memory.
     """
     neurons = max(1, n_neurons)
     cache_rows = min(4096, max(128, (2 * 1024 * 1024) // (4 * neurons)))
     return max(1, min(cache_rows, budget_bytes // (4 * neurons * 2)))
+
+
+def euclidean_scores(left, right, sq_norms, out):
+    """Ranking scores ``out = left @ right + sq_norms``, in place; numpy or torch alike.
+
+    One of the two factors carries the ``−2``: either ``left`` is the block of samples
+    (b, F) and ``right`` is ``−2 Wᵀ`` (F, n), or ``left`` is ``−2 X`` and ``right`` is
+    ``Wᵀ``. ``sq_norms`` (n,) holds ``‖w‖²``; it may instead ride inside the product as
+    one more column of ``left`` (−2) and row of ``right`` (−½‖w‖²), with ``sq_norms=None``.
+    With centred operands (see the module notes) the result is
+    ``‖w − c‖² − 2 (x − c)·(w − c)``.
+
+    Parameters
+    ----------
+    left : numpy.ndarray or torch.Tensor
+        Shape (b, F).
+    right : numpy.ndarray or torch.Tensor
+        Shape (F, n), same library and dtype as ``left``.
+    sq_norms : numpy.ndarray or torch.Tensor or None
+        Shape (n,), or None when the product already includes it.
+    out : numpy.ndarray or torch.Tensor
+        Shape (b, n), written and returned.
+    """
+    (np if isinstance(out, np.ndarray) else torch).matmul(left, right, out=out)
+    if sq_norms is not None:
+        out += sq_norms
+    return out
+
+
+def reference_point(points: torch.Tensor) -> torch.Tensor:
+    """Mean of ``points`` (m, F), accumulated in float64 and returned in their dtype (F,).
+
+    The translation that keeps euclidean scores exact (see the module notes).
+    """
+    if points.device.type == "cpu" and points.dtype in _NUMPY_FLOATS:
+        # numpy's float64 accumulation along axis 0 runs at the float32 rate; torch's
+        # ``mean(dtype=float64)`` along dim 0 was ~10× slower
+        total = np.mean(points.detach().numpy(), axis=0, dtype=np.float64)
+        return torch.from_numpy(total).to(points.dtype)
+    return points.detach().double().mean(dim=0).to(points.dtype)
 
 
 def two_smallest(
@@ -63,20 +125,22 @@ def two_smallest(
         scores.argmin(axis=1, out=second)
 
 
-def smallest(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+def smallest(scores: torch.Tensor, k: int,
+             prefer_numpy: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` smallest entries of each row, ascending, ties to the lowest index.
 
-    ``scores`` (b, n) may be overwritten. On the CPU, for ``k <= 2``, this uses numpy's
-    vectorised ``argmin`` (twice, masking the first winner), which is several times
-    faster there than ``torch.topk``; elsewhere it is ``torch.topk``.
+    ``scores`` (b, n) may be overwritten. For ``k <= 2`` this is ``argmin`` twice with the
+    first winner masked: through numpy on the CPU (``prefer_numpy``; several times faster
+    there than a top-k), through torch elsewhere. Larger ``k`` use ``torch.topk``.
 
     Returns
     -------
     values, indices : torch.Tensor
         Shape (b, k) each; indices are int64.
     """
-    if (k <= 2 and scores.device.type == "cpu" and scores.dtype in _NUMPY_FLOATS
-            and scores.is_contiguous() and not scores.requires_grad):
+    if (k <= 2 and prefer_numpy and scores.device.type == "cpu"
+            and scores.dtype in _NUMPY_FLOATS and scores.is_contiguous()
+            and not scores.requires_grad):
         array = scores.numpy()
         b, n = array.shape
         offsets = np.arange(b) * n
@@ -87,14 +151,17 @@ def smallest(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
             values[1] = array.take(best[1] + offsets)
         return (torch.from_numpy(np.ascontiguousarray(values.T)),
                 torch.from_numpy(np.ascontiguousarray(best.T)))
-    if k == 1:
-        idx = scores.argmin(dim=1, keepdim=True)
-        return scores.gather(1, idx), idx
+    if k <= 2:
+        first = scores.argmin(dim=1, keepdim=True)
+        first_value = scores.gather(1, first)
+        if k == 1:
+            return first_value, first
+        masked = scores.scatter(1, first, float("inf"))
+        second = masked.argmin(dim=1, keepdim=True)
+        return (torch.cat((first_value, scores.gather(1, second)), dim=1),
+                torch.cat((first, second), dim=1))
     found = scores.topk(k, dim=1, largest=False)
     return found.values, found.indices
-
-
-_NUMPY_FLOATS = (torch.float32, torch.float64)
 
 
 def topk_bmus(
@@ -103,11 +170,10 @@ def topk_bmus(
     cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     k: int = 1,
     chunk_size: int | None = None,
-    data_sq_norms: torch.Tensor | None = None,
     exact: bool = True,
-    threads: int | None = None,
+    prefer_numpy: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Find the ``k`` nearest neurons of every sample.
+    """Find the ``k`` nearest neurons of every sample, in chunks.
 
     Parameters
     ----------
@@ -121,49 +187,47 @@ def topk_bmus(
         Number of neighbours, ``1 <= k <= n_neurons``.
     chunk_size : int, optional
         Samples per chunk; see :func:`chunk_size_for`.
-    data_sq_norms : torch.Tensor, optional
-        Shape (n_samples,): ``‖x‖²`` of every sample, when the caller already has them
-        (euclidean only).
     exact : bool, default=True
-        Recompute the best unit's euclidean distance from the difference vector. Without
-        it every distance comes from the ``‖w‖² − 2 x·w + ‖x‖²`` expansion, which can lose
-        a few digits when samples lie far from the origin.
-    threads : int, optional
-        BLAS threads of the numpy search path (CPU, euclidean, ``k <= 2``); defaults to
-        ``torch.get_num_threads()``.
+        Recompute the best unit's euclidean distance from the difference vector; without
+        it the distances come from the centred expansion (see the module notes).
+    prefer_numpy : bool, default=True
+        Run CPU float searches through numpy (see :func:`smallest`); False forces the
+        torch path that other devices use.
 
     Returns
     -------
     distances : torch.Tensor
         Shape (n_samples, k), ascending.
     indices : torch.Tensor
-        Shape (n_samples, k), int64 flat neuron indices. Ties resolve to the lowest index
-        for ``k == 1``.
+        Shape (n_samples, k), int64 flat neuron indices; ties go to the lowest index
+        for ``k <= 2``.
     """
     n = data.shape[0]
     step = chunk_size or chunk_size_for(codebook.shape[0])
     euclid = cross_distance is euclidean_cross
-    if euclid and k <= 2 and _numpy_ready(data, codebook):
-        with blas_threads(threads or torch.get_num_threads()):
-            return _numpy_topk(data, codebook, k, step, data_sq_norms, exact)
-    sq_norms = (codebook * codebook).sum(1) if euclid else None
+    if euclid and k <= 2 and prefer_numpy and _numpy_ready(data, codebook):
+        return _numpy_topk(data, codebook, k, step, exact)
+    if euclid:
+        center = reference_point(codebook)
+        shifted = codebook - center
+        minus_two_t = (shifted * -2.0).T
+        sq_norms = torch.linalg.vecdot(shifted, shifted)
+        scratch = data.new_empty(min(step, n), codebook.shape[0])
     dist_out = torch.empty(n, k, dtype=data.dtype, device=data.device)
     idx_out = torch.empty(n, k, dtype=torch.long, device=data.device)
     for start in range(0, n, step):
         block = data[start : start + step]
         if euclid:
-            scores = torch.addmm(sq_norms.unsqueeze(0), block, codebook.T, alpha=-2.0)
-        else:
-            scores = cross_distance(block, codebook)
-        dist, idx = smallest(scores, k)
-        if euclid:
-            # ranking came from ‖w‖² − 2x·w; the best unit's distance is recomputed from
-            # the difference vector (no cancellation), the others from the expansion
-            block_sq = (torch.linalg.vecdot(block, block) if data_sq_norms is None
-                        else data_sq_norms[start : start + step])
-            dist.add_(block_sq.unsqueeze(1)).clamp_(min=0.0).sqrt_()
+            block_c = block - center
+            scores = euclidean_scores(block_c, minus_two_t, sq_norms,
+                                      scratch[: block.shape[0]])
+            dist, idx = smallest(scores, k, prefer_numpy)
+            dist.add_(torch.linalg.vecdot(block_c, block_c).unsqueeze(1))
+            dist.clamp_(min=0.0).sqrt_()
             if exact:
                 dist[:, 0] = (block - codebook[idx[:, 0]]).norm(dim=1)
+        else:
+            dist, idx = smallest(cross_distance(block, codebook), k, prefer_numpy)
         dist_out[start : start + step] = dist
         idx_out[start : start + step] = idx
     return dist_out, idx_out
@@ -178,20 +242,20 @@ def _numpy_ready(data: torch.Tensor, codebook: torch.Tensor) -> bool:
 
 
 def _numpy_topk(
-    data: torch.Tensor, codebook: torch.Tensor, k: int, step: int,
-    data_sq_norms: torch.Tensor | None, exact: bool,
+    data: torch.Tensor, codebook: torch.Tensor, k: int, step: int, exact: bool,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`topk_bmus` for the euclidean metric and ``k <= 2`` through numpy.
 
-    numpy's BLAS runs these tall-skinny products near the machine's matmul rate where
-    torch's ``addmm`` reaches about 50-65 % of it, and ``argmin`` with a masked second pass
-    is cheaper than ``topk``. Same ranking (``‖w‖² − 2 x·w``), same ties (lowest index).
+    Same centred score, same ties (lowest index); numpy's BLAS runs these tall-skinny
+    products near the machine's matmul rate.
     """
     x = data.detach().numpy()
     weights = codebook.detach().numpy()
     n, n_neurons = x.shape[0], weights.shape[0]
-    minus_two_t = np.ascontiguousarray(weights.T) * -2.0  # (F, n_neurons)
-    sq_norms = np.einsum("nf,nf->n", weights, weights)
+    center = reference_point(codebook.detach()).numpy()
+    shifted = weights - center
+    minus_two_t = np.ascontiguousarray(shifted.T) * -2.0  # (F, n_neurons)
+    sq_norms = np.einsum("nf,nf->n", shifted, shifted)
     found = np.empty((k, n), x.dtype)  # row-major per rank: contiguous outputs
     best = np.empty((k, n), np.int64)
     scratch = np.empty((min(step, n), n_neurons), x.dtype)
@@ -199,23 +263,18 @@ def _numpy_topk(
     with np.errstate(all="ignore"):
         for start in range(0, n, step):
             stop = min(start + step, n)
-            scores = scratch[: stop - start]
-            np.matmul(x[start:stop], minus_two_t, out=scores)
-            scores += sq_norms
+            block_c = x[start:stop] - center
+            scores = euclidean_scores(block_c, minus_two_t, sq_norms, scratch[: stop - start])
             rows = offsets[: stop - start]
             two_smallest(scores, best[0, start:stop], found[0, start:stop],
                          best[1, start:stop] if k == 2 else None, rows)
             if k == 2:
                 found[1, start:stop] = scores.take(best[1, start:stop] + rows)
-        sample_sq = (np.einsum("nf,nf->n", x, x) if data_sq_norms is None
-                     else data_sq_norms.detach().numpy())
-        found += sample_sq
+            found[:, start:stop] += np.einsum("nf,nf->n", block_c, block_c)
+            if exact:  # the best unit's distance from the difference vector
+                diff = x[start:stop] - weights.take(best[0, start:stop], axis=0)
+                found[0, start:stop] = np.einsum("nf,nf->n", diff, diff)
         np.maximum(found, 0.0, out=found)
         np.sqrt(found, out=found)
-        if exact:  # the best unit's distance from the difference vector (no cancellation)
-            for start in range(0, n, step):
-                diff = x[start : start + step] - weights.take(best[0, start : start + step],
-                                                               axis=0)
-                found[0, start : start + step] = np.sqrt(np.einsum("nf,nf->n", diff, diff))
     return (torch.from_numpy(np.ascontiguousarray(found.T)),
             torch.from_numpy(np.ascontiguousarray(best.T)))

@@ -42,14 +42,30 @@ def euclidean_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
     return sq.clamp_(min=0.0).sqrt_()
 
 
+#: dtypes ``torch.cdist`` has no kernel for: computed in float32, returned in their dtype
+_HALF_DTYPES = (torch.float16, torch.bfloat16)
+
+
+def _cdist(data: torch.Tensor, codebook: torch.Tensor, p: float) -> torch.Tensor:
+    if data.dtype in _HALF_DTYPES:
+        return torch.cdist(data.float(), codebook.float(), p=p).to(data.dtype)
+    return torch.cdist(data, codebook, p=p)
+
+
 def manhattan_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
-    """Manhattan (L1) distances, (b, F) × (n, F) → (b, n)."""
-    return torch.cdist(data, codebook, p=1.0)
+    """Manhattan (L1) distances, (b, F) × (n, F) → (b, n).
+
+    float16 and bfloat16 inputs are computed in float32 and returned in their dtype.
+    """
+    return _cdist(data, codebook, 1.0)
 
 
 def chebyshev_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
-    """Chebyshev (L∞) distances, (b, F) × (n, F) → (b, n)."""
-    return torch.cdist(data, codebook, p=float("inf"))
+    """Chebyshev (L∞) distances, (b, F) × (n, F) → (b, n).
+
+    float16 and bfloat16 inputs are computed in float32 and returned in their dtype.
+    """
+    return _cdist(data, codebook, float("inf"))
 
 
 def cosine_cross(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
@@ -122,13 +138,50 @@ PAIRWISE_DISTANCE_FUNCTIONS = Registry(
 def cross_distance_for(
     distance_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
 ) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """Return a (b, F) × (n, F) → (b, n) form of a registry or user distance function."""
+    """Return a (b, F) × (n, F) → (b, n) form of a registry or user distance function.
+
+    A user callable is called as ``distance_fn(data (b, F), weights (1, n, F))`` and must
+    return a real tensor of shape (b, 1, n) (or (b, n)) on the data's device, finite
+    everywhere. Anything else raises an error that names the callable, what it was given
+    and what it returned: a result of another shape (a transposed one included, unless
+    ``b == n`` makes it indistinguishable), NaN or inf values, or no tensor at all.
+    """
     cross = getattr(distance_fn, "_cross", None)
     if cross is not None:
         return cross
+    label = (getattr(distance_fn, "__qualname__", None) or getattr(distance_fn, "__name__", None)
+             or type(distance_fn).__name__)
 
     def adapted(data: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
-        out = distance_fn(data, codebook.unsqueeze(0))
-        return out.reshape(data.shape[0], codebook.shape[0])
+        b, n = data.shape[0], codebook.shape[0]
+        weights = codebook.unsqueeze(0)
+        out = distance_fn(data, weights)
+        given = (f"given data of shape {tuple(data.shape)} and weights of shape "
+                 f"{tuple(weights.shape)}")
+        if not isinstance(out, torch.Tensor) or out.dtype == torch.bool or out.is_complex():
+            kind = out.dtype if isinstance(out, torch.Tensor) else type(out).__name__
+            raise TypeError(
+                f"distance_function {label!r} must return a real torch.Tensor of shape "
+                f"(n_samples, x, y); {given} it returned {kind}."
+            )
+        if tuple(out.shape) not in ((b, 1, n), (b, n)):
+            raise ValueError(
+                f"distance_function {label!r} must return shape (n_samples, x, y) = "
+                f"({b}, 1, {n}); {given} it returned shape {tuple(out.shape)}."
+            )
+        if out.device != data.device:
+            raise ValueError(
+                f"distance_function {label!r} must return a tensor on the data's device "
+                f"({data.device}); it returned one on {out.device}."
+            )
+        finite = torch.isfinite(out)
+        if not bool(finite.all()):
+            n_nan = int(torch.isnan(out).sum())
+            raise ValueError(
+                f"distance_function {label!r} returned {n_nan} NaN and "
+                f"{int((~finite).sum()) - n_nan} inf value(s) among its {out.numel()} "
+                "distances; every distance must be a finite number."
+            )
+        return out.reshape(b, n)
 
     return adapted

@@ -245,7 +245,8 @@ def _neuron_extreme(
 
 
 def metric_map(
-    values: torch.Tensor, neurons: torch.Tensor, n_neurons: int, reduction: str = "mean"
+    values: torch.Tensor, neurons: torch.Tensor, n_neurons: int, reduction: str = "mean",
+    dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
     """One statistic of the target per neuron.
 
@@ -261,11 +262,14 @@ def metric_map(
         ``std`` is the unbiased standard deviation; a neuron with a single sample gets
         :data:`SCORE_FLOOR` (1e-8). ``median`` averages the two middle values of an even
         count.
+    dtype : torch.dtype, default=torch.float32
+        Dtype of the result (statistics are accumulated in float64 where the device
+        allows it).
 
     Returns
     -------
     torch.Tensor
-        Shape (n_neurons,), float32, NaN for empty neurons.
+        Shape (n_neurons,), ``dtype``, NaN for empty neurons.
     """
     if reduction == "mean":
         out = neuron_mean(values, neurons, n_neurons)
@@ -281,7 +285,7 @@ def metric_map(
         raise ValueError(
             f"reduction={reduction!r} is not valid; expected one of {METRIC_REDUCTIONS}."
         )
-    return out.to(torch.float32)
+    return out.to(dtype)
 
 
 def score_map(
@@ -331,7 +335,8 @@ def rank_map(values: torch.Tensor, neurons: torch.Tensor, n_neurons: int) -> tor
 
 
 def classification_map(
-    labels: torch.Tensor, neurons: torch.Tensor, n_neurons: int, table: torch.Tensor
+    labels: torch.Tensor, neurons: torch.Tensor, n_neurons: int, table: torch.Tensor,
+    dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
     """Majority label of every neuron.
 
@@ -352,13 +357,16 @@ def classification_map(
     table : torch.Tensor
         Shape (n_neurons, k): distinct neighbours, ``-1`` for none (periodic wrap already
         applied by whoever built it).
+    dtype : torch.dtype, default=torch.float32
+        Dtype of the result; it must hold every label exactly (float64 for labels beyond
+        ±2**24).
 
     Returns
     -------
     torch.Tensor
-        Shape (n_neurons,), float32 label values; NaN for empty neurons.
+        Shape (n_neurons,), ``dtype`` label values; NaN for empty neurons.
     """
-    out = torch.full((n_neurons,), math.nan, dtype=torch.float32, device=labels.device)
+    out = torch.full((n_neurons,), math.nan, dtype=dtype, device=labels.device)
     if labels.shape[0] == 0:
         return out
     classes, codes = torch.unique(labels, sorted=True, return_inverse=True)
@@ -370,14 +378,17 @@ def classification_map(
     tied = (votes == top) & (top > 0)
     choice = votes.argmax(1)  # first maximum: the smallest label when tied
     tie_rows = (tied.sum(1) > 1).nonzero().squeeze(1)
-    if tie_rows.numel() and table.shape[1]:
-        nbrs = table[tie_rows]
+    # neighbour votes of the tied neurons, in chunks of bounded memory
+    step = _rows_per_chunk(2 * max(1, table.shape[1]) * n_classes)
+    for start in range(0, tie_rows.numel() if table.shape[1] else 0, step):
+        rows = tie_rows[start:start + step]
+        nbrs = table[rows]
         around = votes[nbrs.clamp_min(0)] * (nbrs >= 0).unsqueeze(-1)
         support = around.sum(1)  # (t, n_classes)
-        support = torch.where(tied[tie_rows], support, torch.full_like(support, -1))
-        choice[tie_rows] = support.argmax(1)
+        support = torch.where(tied[rows], support, torch.full_like(support, -1))
+        choice[rows] = support.argmax(1)
     labelled = top.squeeze(1) > 0
-    out[labelled] = classes[choice[labelled]].to(torch.float32)
+    out[labelled] = classes[choice[labelled]].to(dtype)
     return out
 
 

@@ -10,6 +10,14 @@ built from two small axis tables: (x, x) and (K, K) with K = y on rectangular gr
 K = 2y on hexagonal grids, where a neuron's horizontal key is ``2·col + (row odd)``
 (half-cell units). Smoothing is then two small matrix products. Other kernels are
 evaluated from grid coordinates in chunks. Memory stays O(b · n_neurons).
+
+Weights are truncated to zero below :func:`negligible_weight` (2⁻²⁴ in float32, 2⁻⁵³ in
+float64, i.e. half the dtype's epsilon). A weight ``h`` below that bound moves a neuron by
+``lr · h · (x − w)``, less than half a unit in the last place of any codebook entry of
+magnitude ``|x − w|`` or more, so dropping it leaves a float32 codebook as it was. It also
+keeps every neighbourhood weight, and every product of two of them, a normal float:
+subnormal operands cost some x86 cores (notably Intel's) up to a hundred cycles each, and
+the far tail of a narrow gaussian is exactly where they would appear.
 """
 
 from __future__ import annotations
@@ -21,10 +29,21 @@ import torch
 from torchsom.functional.neighborhood import elementwise, is_separable
 from torchsom.topology.coordinates import HEX_ROW_HEIGHT, grid_distance_sq
 
-__all__ = ["GridKernel", "GridIndex"]
+__all__ = ["GridKernel", "GridIndex", "negligible_weight", "drop_negligible"]
 
 # Lookup tables from a flat index to its row / column key are used when they are small.
 _TABLE_LIMIT = 4_000_000
+
+
+def negligible_weight(dtype: torch.dtype) -> float:
+    """Neighbourhood weights below this are set to 0 (half the dtype's epsilon)."""
+    return torch.finfo(dtype).eps / 2.0
+
+
+def drop_negligible(weights: torch.Tensor) -> torch.Tensor:
+    """Zero the entries of ``weights`` whose magnitude is below :func:`negligible_weight`
+    (in place; returns ``weights``)."""
+    return weights.masked_fill_(weights.abs() < negligible_weight(weights.dtype), 0.0)
 
 
 class GridIndex:
@@ -75,7 +94,7 @@ class GridIndex:
             if period is not None:
                 delta = delta - period * torch.round(delta / period)
             delta_sq = self._axis_delta_sq[key] = delta * delta
-        return torch.exp(delta_sq * (-0.5 / (sigma * sigma)))
+        return drop_negligible(torch.exp(delta_sq * (-0.5 / (sigma * sigma))))
 
 
 class GridKernel:
@@ -137,7 +156,7 @@ class GridKernel:
         b = bmu.shape[0]
         if not self.separable:
             dist_sq = grid_distance_sq(grid.positions, bmu, grid.periods)
-            return self.fn(dist_sq, self.sigma).to(self.dtype)
+            return drop_negligible(self.fn(dist_sq, self.sigma).to(self.dtype))
         row_part = self.row_table[grid.row_of[bmu]]  # (b, x)
         key_part = self.key_table[grid.key_of[bmu]]  # (b, K)
         if grid.hex:
@@ -165,8 +184,9 @@ class GridKernel:
             out = torch.empty_like(values)
             for start in range(0, x * y, chunk):
                 targets = torch.arange(start, min(start + chunk, x * y), device=values.device)
-                weights = self.fn(grid_distance_sq(grid.positions, targets, grid.periods),
-                                  self.sigma).to(values.dtype)
+                weights = drop_negligible(self.fn(
+                    grid_distance_sq(grid.positions, targets, grid.periods), self.sigma
+                ).to(values.dtype))
                 out[start : start + targets.shape[0]] = weights @ values
             return out
         if grid.hex:

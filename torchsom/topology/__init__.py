@@ -15,6 +15,7 @@ from torchsom.topology.neighbors import (
     get_all_neighbors_up_to_order,
     get_hexagonal_offsets,
     get_rectangular_offsets,
+    largest_useful_order,
     neighbor_table,
     offsets_for_row,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "grid_positions",
     "pairwise_grid_distance_sq",
     "get_all_neighbors_up_to_order",
+    "largest_useful_order",
     "get_hexagonal_offsets",
     "get_rectangular_offsets",
     "neighbor_table",

@@ -4,6 +4,10 @@ Order ``k`` is the ring of cells at grid distance exactly ``k``: the Chebyshev r
 rectangular grids (8k cells) and the hexagonal ring on hexagonal grids (6k cells).
 Hexagonal offsets depend on the parity of the centre row, so they come as a dict
 ``{"even": [...], "odd": [...]}`` of ``(d_row, d_col)`` pairs.
+
+The number of offsets grows with the square of the order, but on a given grid rings past
+the largest grid distance (:func:`largest_useful_order`) reach no cell (or, on a torus,
+only cells already reached), so everything that works on a grid caps the order there.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ __all__ = [
     "get_all_neighbors_up_to_order",
     "offsets_for_row",
     "neighbor_table",
+    "largest_useful_order",
 ]
 
 # Axial directions, walked in this order around a hexagonal ring.
@@ -27,6 +32,19 @@ _AXIAL_DIRECTIONS = ((1, 0), (1, -1), (0, -1), (-1, 0), (-1, 1), (0, 1))
 def _check_order(order: int) -> None:
     if isinstance(order, bool) or not isinstance(order, int) or order < 1:
         raise InvalidParameterError(f"Neighborhood order must be >= 1; got {order!r}.")
+
+
+def largest_useful_order(x: int, y: int, topology: str) -> int:
+    """The largest neighbour order that still reaches a new cell of an ``x × y`` grid.
+
+    It is the largest grid distance between two cells: ``max(x, y) - 1`` rings on a
+    rectangular grid (Chebyshev rings) and at most ``x + y - 2`` on a hexagonal one (at
+    least 1, so a 1×1 grid keeps order 1). Rings past it fall off an open grid and, on a
+    torus, wrap onto cells that nearer rings already reached.
+    """
+    if topology == "hexagonal":
+        return max(1, int(x) + int(y) - 2)
+    return max(1, max(int(x), int(y)) - 1)
 
 
 def get_rectangular_offsets(order: int) -> list[tuple[int, int]]:
@@ -100,12 +118,16 @@ def neighbor_table(
 ) -> torch.Tensor:
     """Flat indices of every neuron's neighbours up to ``order``.
 
+    ``order`` is capped at :func:`largest_useful_order` (farther rings add no
+    neighbour), so the cost is bounded by the grid whatever the order.
+
     Returns
     -------
     torch.Tensor
         Shape (x * y, k), int64; entries are -1 where a neighbour falls off an open grid.
         Column order follows the offset order. With ``pbc`` neighbours wrap around.
     """
+    order = min(order, largest_useful_order(x, y, topology)) if order > 0 else order
     offsets = get_all_neighbors_up_to_order(topology, order)
     even = offsets_for_row(offsets, 0)
     odd = offsets_for_row(offsets, 1)

@@ -159,7 +159,9 @@ def test_clustering_metrics_keys_with_grid(three_groups) -> None:
     labels[:12] = -1
     out = clustering_metrics(points, labels, grid=GridSpec(10, 12))
     assert set(out) == {"silhouette_score", "davies_bouldin_score", "calinski_harabasz_score",
-                        "n_clusters", "n_noise_points", "noise_ratio", "topological_quality"}
+                        "n_clusters", "n_noise_points", "noise_ratio", "topological_quality",
+                        "sample_size"}
+    assert out["sample_size"] is None  # 120 neurons: exact
     assert out["n_clusters"] == 3 and out["n_noise_points"] == 12
     assert out["noise_ratio"] == pytest.approx(0.1)
     assert 0 < out["topological_quality"] <= 1

@@ -13,7 +13,9 @@ NAN = math.nan
 
 
 def _close(actual: torch.Tensor, expected) -> None:
-    torch.testing.assert_close(actual, torch.tensor(expected, dtype=torch.float32),
+    # metric and classification maps are float64 for float64 or int64 targets (exact labels)
+    assert actual.dtype in (torch.float32, torch.float64)
+    torch.testing.assert_close(actual, torch.tensor(expected, dtype=actual.dtype),
                                equal_nan=True)
 
 

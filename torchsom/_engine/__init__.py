@@ -1,0 +1,42 @@
+"""The training engine (private): one driver, one object per training rule, two array
+backends, and the thread policy.
+
+* :mod:`~torchsom._engine.driver`: :func:`train_epochs`, the single path of every fit.
+* :mod:`~torchsom._engine.rules`: :class:`MinibatchRule` and :class:`BatchRule`, each with
+  the contract ``stage`` / ``begin`` / ``step`` / ``distances`` / ``end``.
+* :mod:`~torchsom._engine.ops`: the numpy (CPU) and torch (any device) array backends.
+* :mod:`~torchsom._engine.selection`: backend and thread count, chosen once per fit from
+  measurements on the machine at hand.
+* :mod:`~torchsom._engine.threads`: numpy's BLAS thread count.
+
+The stateless arithmetic (the ranking score, the update, the neighbourhood tables) lives
+in :mod:`torchsom.functional`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from torchsom._engine.driver import FitPlan, build_rule, train_epochs
+from torchsom._engine.threads import blas_threads
+from torchsom.functional.bmu import topk_bmus
+
+__all__ = ["FitPlan", "build_rule", "train_epochs", "search_bmus"]
+
+
+def search_bmus(data: torch.Tensor, codebook: torch.Tensor,
+                cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                k: int = 1, exact: bool = True,
+                prefer_numpy: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`~torchsom.functional.bmu.topk_bmus` with numpy's BLAS on torch's thread count.
+
+    Returns
+    -------
+    distances, indices : torch.Tensor
+        Shape (n_samples, k) each.
+    """
+    with blas_threads(torch.get_num_threads()):
+        return topk_bmus(data, codebook, cross_distance, k=k, exact=exact,
+                         prefer_numpy=prefer_numpy)

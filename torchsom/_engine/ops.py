@@ -1,0 +1,179 @@
+"""Array backends of the training engine: numpy on the CPU, torch on any device.
+
+A training rule (see :mod:`torchsom._engine.rules`) is written once against the small
+set of operations below; a backend supplies them for one array library. numpy serves
+the CPU when it can (a numpy call on small arrays costs about 1 µs where a torch
+operator costs 3-5 µs to dispatch, and small batches are bound by the number of calls,
+not by arithmetic); torch serves every other case, CUDA included.
+
+Both libraries accept the same ``matmul(a, b, out=...)`` and in-place arithmetic
+operators, so the score (``functional.bmu.euclidean_scores``) and the update are plain
+expressions over either library's arrays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import torch
+
+from torchsom._engine.threads import blas_threads
+from torchsom.functional.bmu import two_smallest
+
+__all__ = ["ArrayOps", "NumpyOps", "TorchOps"]
+
+
+class ArrayOps:
+    """Operations a training rule needs beyond plain operators (see subclasses)."""
+
+    name = "abstract"
+    xp = np  # the array library: ``xp.matmul(a, b, out=...)``, ``xp.multiply(a, b, out=...)``
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+
+    def array(self, tensor: torch.Tensor):
+        """The backend's view of a tensor (shares memory where possible)."""
+
+    def tensor(self, array) -> torch.Tensor:
+        """A torch view of a backend array."""
+
+    def empty(self, shape: tuple[int, ...], dtype: torch.dtype, index: bool = False):
+        """An uninitialised array of floats (or int64 when ``index``)."""
+
+    def arange(self, count: int, step: int = 1):
+        """``0, step, 2·step, …`` as int64, length ``count``."""
+
+    def take(self, table, index, axis: int):
+        """``table`` gathered along ``axis`` at ``index``."""
+
+    def top_two(self, scores, best, best_value, second, offsets) -> None:
+        """Each row's two smallest columns of ``scores`` (b, n), ties to the lowest index,
+        written into ``best``, ``best_value`` and ``second`` (b,); ``scores`` may be
+        overwritten. ``offsets`` is ``arange(b) * n``."""
+
+    def neighbourhood_rows(self, row_table, key_table, row_index, key_index, best,
+                           out) -> None:
+        """``out[k] = row_table[row_index[best[k]]] ⊙ key_table[key_index[best[k]]]``: the
+        neighbourhood rows (b, n) of a batch's BMUs from the two axis tables, each already
+        spread over the neurons ((x, n) and (K, n))."""
+
+    def column_sq_norms(self, matrix, out) -> None:
+        """``out[j] = Σ_i matrix[i, j]²`` for ``matrix`` (F, n)."""
+
+    def row_sq_norms(self, matrix):
+        """``Σ_j matrix[i, j]²`` for ``matrix`` (m, F), shape (m,)."""
+
+    def threads(self, count: int) -> contextlib.AbstractContextManager[None]:
+        """Run the block with ``count`` compute threads (restored after)."""
+
+
+class NumpyOps(ArrayOps):
+    """numpy arrays sharing memory with CPU tensors."""
+
+    name = "numpy"
+    xp = np
+
+    def array(self, tensor: torch.Tensor) -> np.ndarray:
+        return tensor.detach().numpy()
+
+    def tensor(self, array: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(array)
+
+    def empty(self, shape, dtype, index=False):
+        return np.empty(shape, np.int64 if index else torch.empty((), dtype=dtype).numpy().dtype)
+
+    def arange(self, count, step=1):
+        return np.arange(count, dtype=np.int64) * step
+
+    def take(self, table, index, axis):
+        return table.take(index, axis=axis)
+
+    top_two = staticmethod(two_smallest)
+
+    @staticmethod
+    def neighbourhood_rows(row_table, key_table, row_index, key_index, best, out):
+        np.multiply(row_table.take(row_index.take(best), axis=0),
+                    key_table.take(key_index.take(best), axis=0), out=out)
+
+    if hasattr(np, "vecdot"):  # numpy >= 2: a ufunc, no Python wrapper per call
+        @staticmethod
+        def column_sq_norms(matrix, out):
+            np.vecdot(matrix, matrix, axis=0, out=out)
+    else:  # pragma: no cover - numpy 1.x
+        @staticmethod
+        def column_sq_norms(matrix, out):
+            np.einsum("fn,fn->n", matrix, matrix, out=out)
+
+    def row_sq_norms(self, matrix):
+        return np.einsum("nf,nf->n", matrix, matrix)
+
+    @contextlib.contextmanager
+    def threads(self, count):
+        previous = torch.get_num_threads()
+        if previous != 1:
+            torch.set_num_threads(1)  # the few torch calls in the loop are small
+        try:
+            with blas_threads(count), np.errstate(all="ignore"):  # divergence: caller checks
+                yield
+        finally:
+            if previous != 1:
+                torch.set_num_threads(previous)
+
+
+class TorchOps(ArrayOps):
+    """torch tensors on any device; the path CUDA takes, and the CPU's fallback."""
+
+    name = "torch"
+    xp = torch
+
+    def array(self, tensor):
+        return tensor.detach()
+
+    def tensor(self, array):
+        return array
+
+    def empty(self, shape, dtype, index=False):
+        return torch.empty(shape, dtype=torch.long if index else dtype, device=self.device)
+
+    def arange(self, count, step=1):
+        return torch.arange(count, device=self.device) * step
+
+    def take(self, table, index, axis):
+        return table.index_select(axis, index)
+
+    def top_two(self, scores, best, best_value, second, offsets):
+        torch.argmin(scores, dim=1, out=best)
+        flat = scores.view(-1)
+        where = best + offsets
+        torch.take(flat, where, out=best_value)
+        if second is not None:
+            flat.index_fill_(0, where, float("inf"))
+            torch.argmin(scores, dim=1, out=second)
+
+    @staticmethod
+    def neighbourhood_rows(row_table, key_table, row_index, key_index, best, out):
+        torch.mul(row_table.index_select(0, row_index.index_select(0, best)),
+                  key_table.index_select(0, key_index.index_select(0, best)), out=out)
+
+    @staticmethod
+    def column_sq_norms(matrix, out):
+        torch.linalg.vecdot(matrix, matrix, dim=0, out=out)
+
+    def row_sq_norms(self, matrix):
+        return torch.linalg.vecdot(matrix, matrix, dim=1)
+
+    @contextlib.contextmanager
+    def threads(self, count):
+        if self.device.type != "cpu":
+            yield
+            return
+        previous = torch.get_num_threads()
+        if previous != count:
+            torch.set_num_threads(count)
+        try:
+            yield
+        finally:
+            if previous != count:
+                torch.set_num_threads(previous)

@@ -1,0 +1,271 @@
+"""The training rules, each one object with the same small contract.
+
+Contract (what the fit driver, and any other source of batches, relies on):
+
+``begin(learning_rate, kernel)``
+    Start an epoch with this learning rate and neighbourhood (:class:`GridKernel`).
+``stage(samples, order=None)``
+    Turn a block of raw samples (m, F) (optionally reordered by ``order``) into the
+    form :meth:`step` consumes, in the rule's array backend. A fit stages a whole epoch
+    once and steps through slices of it; a stream stages each batch it receives.
+``step(staged, best, best_value, second)``
+    Consume one batch: find each sample's two best units (ties to the lowest index) and
+    write them into ``best`` and ``second`` (b,), and the best unit's ranking value into
+    ``best_value`` (b,). The mini-batch rule then updates the codebook; the batch rule
+    accumulates per-neuron sums and counts.
+``distances(best_value, sample_sq)``
+    The BMU distances of an epoch's samples from their ranking values.
+``end(codebook)``
+    Finish the epoch (the batch rule moves the codebook here) and write the codebook, in
+    the data's coordinates, into ``codebook`` (n, F).
+
+Both rules train in coordinates centred on a reference point ``c`` (the data mean, for
+the euclidean distance): distances do not change under translation, and the ranking
+score ``‖w‖² − 2 x·w`` keeps its digits (see :mod:`torchsom.functional.bmu`).
+
+Mini-batch rule
+    For each batch ``X`` (b, F) with BMUs ``c_k`` and neighbourhood rows ``H`` (b, n):
+    ``W ← W + (lr / b) · Σ_k H[k] ⊙ (X_k − W)``; the search for a batch sees the weights
+    left by the previous batch.
+Batch rule
+    One search over all data with the epoch's fixed weights, per-neuron sums ``S`` and
+    counts ``c``, smoothed over the grid: ``W*_n = Σ_m h(m, n) S_m / Σ_m h(m, n) c_m``, then
+    ``W ← W + lr · (W* − W)`` for every neuron with a positive denominator (``lr`` clipped
+    to [0, 1]; ``lr = 1`` is Kohonen's batch map).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from torchsom._engine.ops import ArrayOps
+from torchsom.functional.bmu import chunk_size_for, euclidean_scores, topk_bmus
+from torchsom.functional.smoothing import GridIndex, GridKernel
+from torchsom.functional.update import minibatch_update
+
+__all__ = ["MinibatchRule", "BatchRule"]
+
+# per-neuron axis tables ((x + K) × n_neurons entries) are kept below this size; larger
+# grids gather two small rows per batch instead (memory, not speed, sets this bound)
+_TABLE_LIMIT = 4_000_000
+
+
+class MinibatchRule:
+    """The mini-batch rule on one array backend.
+
+    The codebook is held transposed and centred, ``Wᵀ − c`` (F, n), so both products of a
+    step run on contiguous operands. A staged batch is ``[f·(x − c) | f]`` (b, F + 1) with
+    ``f = −2`` for the euclidean distance (so one product gives the scores) and ``f = 1``
+    otherwise; the epoch's neighbourhood tables are pre-scaled by ``lr / (b·f)``, so one
+    product ``stagedᵀ H`` gives both ``(lr/b) Σ_k H[k] (x_k − c)`` and ``(lr/b) Σ_k H[k]``.
+
+    Parameters
+    ----------
+    ops : ArrayOps
+        Array backend.
+    grid : GridIndex
+        Grid bookkeeping.
+    codebook : torch.Tensor
+        Shape (n_neurons, F): the starting codebook (copied).
+    batch_size : int
+        Samples per update.
+    center : torch.Tensor or None
+        Shape (F,): reference point (None: no translation).
+    cross_distance : callable or None
+        ``(b, F) × (n, F) → (b, n)`` distance; None for the euclidean score.
+    """
+
+    def __init__(self, ops: ArrayOps, grid: GridIndex, codebook: torch.Tensor,
+                 batch_size: int, center: torch.Tensor | None,
+                 cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None,
+                 ) -> None:
+        n_neurons, features = codebook.shape
+        dtype = codebook.dtype
+        self.ops, self.grid, self.features, self.batch_size = ops, grid, features, batch_size
+        self.cross = cross_distance
+        self.factor = -2.0 if cross_distance is None else 1.0
+        self.center = center
+        shifted = codebook if center is None else codebook - center
+        # euclidean: one extra row −½‖w − c‖², so the staged column f = −2 adds ‖w − c‖²
+        # to every score inside the product (no separate pass over the (b, n) scores)
+        extra = 1 if cross_distance is None else 0
+        self.augmented_t = ops.empty((features + extra, n_neurons), dtype)
+        self.augmented_t[:features] = ops.array(shifted.t())
+        self.codebook_t = self.augmented_t[:features]  # (F, n), a view
+        if extra:
+            self._refresh_norms()
+        self.scores = ops.empty((batch_size, n_neurons), dtype)
+        self.rows = ops.empty((batch_size, n_neurons), dtype)
+        self.update = ops.empty((features + 1, n_neurons), dtype)
+        self.offsets = ops.arange(batch_size, n_neurons)
+        self.row_of = ops.array(grid.row_of.to(codebook.device))
+        self.key_of = ops.array(grid.key_of.to(codebook.device))
+        self.per_neuron_tables = (grid.x + grid.n_keys) * n_neurons <= _TABLE_LIMIT
+        self.two = n_neurons >= 2
+        self._kernel: GridKernel | None = None
+
+    def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None):
+        """``[f·(x − c) | f]`` (m, F + 1) of ``samples[order]`` in the backend."""
+        ops, features = self.ops, self.features
+        count = samples.shape[0] if order is None else order.shape[0]
+        staged = ops.empty((count, features + 1), samples.dtype)
+        staged[:, features] = self.factor
+        head = staged[:, :features]
+        source = ops.array(samples)
+        head[...] = source if order is None else ops.take(source, ops.array(order), 0)
+        if self.center is not None:
+            head -= ops.array(self.center)
+        if self.factor != 1.0:
+            head *= self.factor
+        return staged
+
+    def begin(self, learning_rate: float, kernel: GridKernel) -> None:
+        """Set this epoch's learning rate and neighbourhood."""
+        ops = self.ops
+        self._kernel = kernel
+        self._scale = float(learning_rate) / (self.batch_size * self.factor)
+        if kernel.separable:
+            row_table = ops.array(kernel.row_table * self._scale)
+            key_table = ops.array(kernel.key_table)
+            if self.per_neuron_tables:  # (x, n) and (K, n): one row gather per axis
+                row_table = ops.take(row_table, self.row_of, 1)
+                key_table = ops.take(key_table, self.key_of, 1)
+            self._tables = (row_table, key_table)
+
+    def _neighbourhood(self, best, out) -> None:
+        """Pre-scaled neighbourhood rows of the BMUs ``best`` into ``out`` (b, n)."""
+        ops = self.ops
+        if not self._kernel.separable:
+            rows = self._kernel.rows(ops.tensor(best).to(self._kernel.grid.positions.device))
+            ops.xp.multiply(ops.array(rows), self._scale, out=out)
+        elif self.per_neuron_tables:
+            ops.neighbourhood_rows(*self._tables, self.row_of, self.key_of, best, out)
+        else:  # large grids: gather the batch's axis rows, then spread them over the grid
+            row_table, key_table = self._tables
+            row_part = ops.take(ops.take(row_table, ops.take(self.row_of, best, 0), 0),
+                                self.row_of, 1)
+            key_part = ops.take(ops.take(key_table, ops.take(self.key_of, best, 0), 0),
+                                self.key_of, 1)
+            ops.xp.multiply(row_part, key_part, out=out)
+
+    def step(self, staged, best, best_value, second) -> None:
+        """Search and update for one staged batch (see the module contract)."""
+        ops, features = self.ops, self.features
+        size = staged.shape[0]
+        scores = self.scores[:size]
+        if self.cross is None:
+            euclidean_scores(staged, self.augmented_t, None, scores)
+        else:
+            scores[...] = self.cross(ops.tensor(staged[:, :features]),
+                                     ops.tensor(self.codebook_t).t())
+        ops.top_two(scores, best, best_value, second if self.two else None,
+                    self.offsets[:size])
+        rows = self.rows[:size]
+        self._neighbourhood(best, rows)
+        if size != self.batch_size:  # the tables are scaled for full batches
+            rows *= self.batch_size / size
+        minibatch_update(self.codebook_t, staged, rows, self.update)
+        if self.cross is None:
+            self._refresh_norms()
+
+    def _refresh_norms(self) -> None:
+        """The augmented row: ``−½ ‖w_n − c‖²`` for every neuron."""
+        norms = self.augmented_t[self.features]
+        self.ops.column_sq_norms(self.codebook_t, norms)
+        norms *= -0.5
+
+    def distances(self, best_value, sample_sq):
+        """BMU distances from ranking values: ``√(score + ‖x − c‖²)`` for the euclidean
+        score (``sample_sq`` (m,) in the same order), the values themselves otherwise."""
+        if self.cross is not None:
+            return best_value
+        best_value += sample_sq
+        if self.ops.xp is torch:
+            return best_value.clamp_(min=0.0).sqrt_()
+        self.ops.xp.maximum(best_value, 0.0, out=best_value)
+        return self.ops.xp.sqrt(best_value, out=best_value)
+
+    def end(self, codebook: torch.Tensor) -> torch.Tensor:
+        """Write the codebook, back in the data's coordinates, into ``codebook`` (n, F)."""
+        trained = self.ops.tensor(self.codebook_t).t().to(codebook.device)
+        if self.center is not None:
+            trained = trained + self.center
+        return codebook.copy_(trained)
+
+
+class BatchRule:
+    """Kohonen's batch rule (torch arithmetic; the search may run through numpy).
+
+    Parameters
+    ----------
+    ops : ArrayOps
+        Array backend of the search (numpy on the CPU where it can).
+    codebook : torch.Tensor
+        Shape (n_neurons, F): the codebook, updated in place by :meth:`end`.
+    center : torch.Tensor or None
+        Shape (F,): reference point of the accumulated sums (None: origin).
+    cross_distance : callable
+        ``(b, F) × (n, F) → (b, n)`` distance.
+    """
+
+    def __init__(self, ops: ArrayOps, codebook: torch.Tensor, center: torch.Tensor | None,
+                 cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+        self.ops, self.cross = ops, cross_distance
+        self.center = center
+        self.codebook = codebook
+        n_neurons, features = codebook.shape
+        self.two = min(2, n_neurons)
+        self.stats = codebook.new_zeros(n_neurons, features + 1)
+        self._sums = codebook.new_zeros(n_neurons, features)
+        self._counts = codebook.new_zeros(n_neurons)
+
+    def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None) -> torch.Tensor:
+        """Samples as they are (the batch rule needs no order)."""
+        return samples if order is None else samples[order]
+
+    def begin(self, learning_rate: float, kernel: GridKernel) -> None:
+        """Reset the epoch's sums and counts."""
+        self._lr, self._kernel = float(learning_rate), kernel
+        self._sums.zero_()
+        self._counts.zero_()
+
+    def step(self, staged: torch.Tensor, best, best_value, second) -> None:
+        """Search a block (any size: the search works in chunks) against the epoch's fixed
+        codebook and accumulate it."""
+        dist, idx = topk_bmus(staged, self.codebook, self.cross, k=self.two, exact=True,
+                              prefer_numpy=self.ops.name == "numpy")
+        best.copy_(idx[:, 0])
+        best_value.copy_(dist[:, 0])
+        if second is not None and self.two == 2:
+            second.copy_(idx[:, 1])
+        step = chunk_size_for(self.codebook.shape[0])
+        for start in range(0, staged.shape[0], step):  # bounded scratch: chunk × F
+            block = staged[start : start + step]
+            shifted = block if self.center is None else block - self.center
+            # into a contiguous block: ~4× faster than into a column slice
+            self._sums.index_add_(0, best[start : start + step], shifted)
+        self._counts += torch.bincount(best, minlength=self._counts.shape[0]).to(
+            self._counts.dtype)
+
+    def distances(self, best_value, sample_sq):
+        """The search already returned exact distances."""
+        return best_value
+
+    def end(self, codebook: torch.Tensor) -> torch.Tensor:
+        """Smooth the statistics over the grid and move the codebook (see the module)."""
+        features = self._sums.shape[1]
+        self.stats[:, :features] = self._sums
+        self.stats[:, features] = self._counts
+        smoothed = self._kernel.smooth(self.stats)
+        denominator = smoothed[:, features:]
+        ok = denominator > 1e-12 * denominator.abs().max().clamp_min(1e-30)
+        target = smoothed[:, :features] / torch.where(ok, denominator,
+                                                      torch.ones_like(denominator))
+        current = codebook if self.center is None else codebook - self.center
+        blend = min(max(self._lr, 0.0), 1.0)
+        moved = current + blend * (target - current)
+        if self.center is not None:
+            moved += self.center
+        return codebook.copy_(torch.where(ok, moved, codebook))  # the rest stay exactly
