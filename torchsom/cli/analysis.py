@@ -154,13 +154,19 @@ def cluster_table(model: FittedModel, raw: np.ndarray, bmus: np.ndarray) -> list
 
 
 def quality_measures(som: Any, scaled: np.ndarray) -> dict[str, float]:
-    """Quality measures of the map on ``scaled`` data, name → value.
+    """Quality measures of the map on ``scaled`` data, display name → value.
 
-    Any dict of numbers can be shown by the report and ``torchsom info``; more measures
-    can be added here.
+    Every measure of :meth:`torchsom.SOM.evaluate` (the topographic error in percent);
+    only the quantization error for a one-neuron map or fewer than 3 rows.
     """
     data = torch.as_tensor(scaled, dtype=som.weights.dtype)
-    measures = {"quantization error": som.quantization_error(data)}
-    if som.x * som.y > 1:
-        measures["topographic error (%)"] = 100.0 * som.topographic_error(data)
+    if som.x * som.y < 2 or data.shape[0] < 3:
+        return {"quantization error": som.quantization_error(data)}
+    report = som.evaluate(data, k=min(5, data.shape[0] - 2))
+    measures = {}
+    for name, value in report.items():
+        if name == "topographic_error":
+            measures["topographic error (%)"] = 100.0 * float(value)
+        else:
+            measures[name.replace("_", " ")] = float(value)
     return measures

@@ -116,7 +116,11 @@ def render_html(context: Mapping[str, Any], figures: list[ReportFigure]) -> str:
 
     sections = [
         ("quality", "Quality", _kv_table(context["measures"].items())
-         + "<p>Measured on the report's data, scaled as in training.</p>"),
+         + "<p>Measured on the report's data, scaled as in training (see "
+           "<code>SOM.evaluate</code>): quantization error and distortion, lower is "
+           "better; topographic error, lower is better; trustworthiness, continuity, "
+           "neighborhood preservation and explained variance, higher is better (at most "
+           "1); topographic product, closer to 0 is better.</p>"),
         ("settings", "Settings", '<div class="grid"><div><h3>Map</h3>'
          + _kv_table(context["settings"].items()) + "</div><div><h3>Data</h3>"
          + _kv_table(context["data_facts"].items()) + "</div></div>"),

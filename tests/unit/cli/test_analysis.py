@@ -80,6 +80,11 @@ def test_quality_measures_and_model_features(model, tmp_path) -> None:
         model.som.quantization_error(data), rel=1e-5)
     assert measures["topographic error (%)"] == pytest.approx(
         100 * model.som.topographic_error(data))
+    assert list(measures) == ["quantization error", "topographic error (%)",
+                              "trustworthiness", "continuity", "neighborhood preservation",
+                              "topographic product", "distortion", "explained variance"]
+    assert measures["explained variance"] == pytest.approx(
+        model.som.evaluate(data)["explained_variance"])
     table = Table(tmp_path / "d.csv", ["c", "b", "a"],
                   {"c": raw[:, 2], "b": raw[:, 1], "a": raw[:, 0]})
     got_raw, scaled = model_features(model, table)
