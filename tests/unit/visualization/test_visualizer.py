@@ -259,3 +259,25 @@ def test_component_planes_use_the_maps_feature_names(rect_som, tmp_path, monkeyp
     assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")] == [
         "w", "x", "y", "z"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["component_planes.png"]
+
+
+@pytest.mark.parametrize("figsize", [(12, 8), (6.4, 4.8)])
+def test_no_two_texts_overlap_in_any_figure(any_som, groups, tmp_path, text_overlaps,
+                                            figsize) -> None:
+    """Every figure, at the default page and at the report's half-page size."""
+    data, target = groups
+    viz = SOMVisualizer(any_som, VisualizationConfig(dpi=30, figsize=figsize))
+    bmus = any_som.build_map("bmus_data", data=data)
+    result = any_som.cluster(method="kmeans", n_clusters=3)
+    figures = [
+        viz.plot_training_errors([1.0, 0.5], [3.0, 2.0], save_path=tmp_path),
+        viz.plot_distance_map(save_path=tmp_path),
+        viz.plot_hit_map(data, save_path=tmp_path),
+        viz.plot_classification_map(bmus, data, target, save_path=tmp_path),
+        viz.plot_component_planes(save_path=tmp_path, separate_files=False),
+        viz.plot_cluster_map(result, save_path=tmp_path),
+        viz.plot_silhouette_analysis(result, save_path=tmp_path),
+        viz.plot_elbow_analysis(max_k=6, save_path=tmp_path),
+    ]
+    for fig in figures:
+        assert text_overlaps(fig) == [], fig.axes[0].get_title()
