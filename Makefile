@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: venv test demo lint bench bench-targets bench-sweep bench-smoke bench-scale docs \
-	sklearn-comparison clean
+	sklearn-comparison clean chromium browser-check
 
 venv: $(STAMP)
 
@@ -43,6 +43,20 @@ test: venv lint
 demo: venv
 	MPLBACKEND=Agg $(PY) -m torchsom demo --out demo-output
 
+# The HTML report opened in headless Chromium (installed from Debian's packages when
+# missing); the screenshot is kept under build/browser-check/
+CHROMIUM ?= chromium
+
+chromium:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+		echo "installing chromium from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium fonts-liberation >/dev/null; }
+
+browser-check: venv chromium
+	TORCHSOM_BROWSER_CHECK=1 TORCHSOM_CHROMIUM=$(CHROMIUM) MPLBACKEND=Agg \
+		$(PY) -m pytest -q -p no:cacheprovider tests/browser
+
 docs: venv
 	$(PY) docs/scripts/render_notebook.py notebooks/clustering.ipynb docs/tutorials/clustering.md
 
@@ -51,4 +65,4 @@ sklearn-comparison: venv
 	$(PY) docs/scripts/sklearn_comparison.py
 
 clean:
-	rm -rf $(VENV) .bench demo-output .pytest_cache .coverage
+	rm -rf $(VENV) .bench demo-output build .pytest_cache .coverage

@@ -9,7 +9,7 @@ from types import ModuleType
 __all__ = ["EXTRAS", "is_available", "import_optional"]
 
 #: package import name → pip extra that installs it
-EXTRAS = {"faiss": "faiss"}
+EXTRAS = {"faiss": "faiss", "pyarrow": "parquet", "yaml": "yaml"}
 
 
 def is_available(module: str) -> bool:

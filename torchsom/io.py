@@ -18,6 +18,8 @@ Metadata (all strings): ``format`` (``"torchsom.som"``), ``format_version`` (``"
 ``torchsom_version``, ``class``, ``config`` (JSON of :meth:`SOM.get_params`, with
 registry functions stored by name), ``history`` (JSON of ``quantization_errors_``,
 ``topographic_errors_`` and ``epochs_trained_``; NaN is stored as ``null``) and
+``user_metadata`` (optional: JSON of the ``metadata`` mapping given to :func:`save_som`,
+for tools that store their own settings with the map) and
 ``checksum``: ``"sha256:<hex>"`` of the canonical JSON of the header without the checksum
 (sorted keys, no spaces) followed by the tensor bytes, so any damage to the settings, the
 history or the weights is detected.
@@ -169,7 +171,7 @@ def _check_byteorder() -> None:
         raise NotImplementedError("torchsom map files can only be used on little-endian machines.")
 
 
-def save_som(som: Any, path: str | os.PathLike[str], *,
+def save_som(som: Any, path: str | os.PathLike[str], metadata: Any = None, *,
              extra_metadata: dict[str, str] | None = None,
              extra_tensors: dict[str, torch.Tensor] | None = None) -> None:
     """Write ``som`` to ``path`` atomically (see the module docstring for the format).
@@ -181,6 +183,10 @@ def save_som(som: Any, path: str | os.PathLike[str], *,
     path : str or os.PathLike
         Destination file. Its folder must exist; an existing file is replaced only once
         the new one is completely written.
+    metadata : dict, optional
+        Free-form settings stored with the map (JSON: str keys; str, finite numbers,
+        bools, None, lists and dicts as values) and returned by :func:`read_metadata`
+        under ``"metadata"``; e.g. the command line keeps its scaler and column names here.
     extra_metadata : dict of str, optional
         More metadata strings (a training checkpoint's position); loading ignores them.
         They cannot replace the standard entries.
@@ -195,6 +201,8 @@ def save_som(som: Any, path: str | os.PathLike[str], *,
     ValueError
         If the weights contain NaN or inf, or ``path`` is a special file (a device, a
         named pipe, a socket), which saving would replace.
+    TypeError
+        If ``metadata`` is not a dict of JSON values.
     FileNotFoundError, IsADirectoryError, PermissionError
         If ``path`` cannot be written.
     """
@@ -205,6 +213,7 @@ def save_som(som: Any, path: str | os.PathLike[str], *,
     except InvalidParameterError as exc:
         raise InvalidParameterError(f"Cannot save this SOM: {exc}") from None
     config = _encode_config(som)
+    extra = _encode_metadata(metadata)
     weights = som.weights.detach()
     if weights.dtype not in (torch.float64, torch.float32, torch.float16, torch.bfloat16):
         raise ValueError(f"Cannot save this SOM: its weights have dtype {weights.dtype}.")
@@ -243,6 +252,8 @@ def save_som(som: Any, path: str | os.PathLike[str], *,
         "config": json.dumps(config, sort_keys=True),
         "history": json.dumps(history, allow_nan=False),
     }
+    if extra is not None:
+        header["__metadata__"]["user_metadata"] = extra
     for key, value in (extra_metadata or {}).items():
         if key in header["__metadata__"] or key == "checksum" or not isinstance(value, str):
             raise ValueError(f"extra_metadata entry {key!r} must be a new key with a str value.")
@@ -251,6 +262,20 @@ def save_som(som: Any, path: str | os.PathLike[str], *,
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
     text += b" " * (-(8 + len(text)) % 8)  # align the tensor data to 8 bytes
     _atomic_write(_destination(target), [len(text).to_bytes(8, "little"), text, *blobs])
+
+
+def _encode_metadata(metadata: Any) -> str | None:
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        raise TypeError(f"metadata must be a dict or None; got {type(metadata).__name__}.")
+    try:
+        return json.dumps(metadata, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"metadata must hold only JSON values (str keys; str, finite numbers, bools, "
+            f"None, lists, dicts): {exc}"
+        ) from None
 
 
 def _checksum(header: dict[str, Any], blobs: list[bytes] | list[memoryview]) -> str:
@@ -614,8 +639,9 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     -------
     dict
         ``format_version`` (int), ``torchsom_version`` (str), ``class`` (str),
-        ``config`` (dict of constructor arguments), ``history`` (dict) and
-        ``weights_shape`` (tuple).
+        ``config`` (dict of constructor arguments), ``history`` (dict),
+        ``weights_shape`` (tuple) and ``metadata`` (the dict given to :func:`save_som`,
+        empty when none was).
 
     Raises
     ------
@@ -633,6 +659,8 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
         "config": _decode_config(source, meta),
         "history": _decode_history(source, meta),
         "weights_shape": tuple(tensors["weights"].shape),
+        "metadata": _decode_json(source, meta, "user_metadata")
+        if "user_metadata" in meta else {},
     }
 
 

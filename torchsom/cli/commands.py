@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-__all__ = ["COMMANDS", "run_demo"]
+__all__ = ["COMMANDS", "run_demo", "run_fit", "run_report", "run_predict", "run_info"]
 
 _METHODS = ("kmeans", "gmm", "hdbscan")
 
@@ -44,7 +45,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     data, blob_ids = make_blobs(n_samples=300, centers=3, n_features=4, random_state=42)
-    features = torch.tensor(StandardScaler().fit_transform(data), dtype=torch.float32)
+    scaler = StandardScaler().fit(data)
+    features = torch.tensor(scaler.transform(data), dtype=torch.float32)
     targets = torch.tensor(blob_ids, dtype=torch.long)
     som = SOM(x=25, y=15, num_features=4, epochs=args.epochs, batch_size=16, sigma=1.45,
               learning_rate=0.95, neighborhood_order=3, topology="rectangular",
@@ -82,12 +84,165 @@ def run_demo(args: argparse.Namespace) -> int:
     viz.plot_cluster_quality_comparison(results, save_path=out)
     viz.plot_clustering_comparison_grid(results, save_path=out)
 
-    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                     if p.is_file() and p.parts[len(out.parts)] != "report")
     print()
     print(f"{len(written)} figures written to {out}/:")
     for name in written:
         print(f"  {name}")
+    report = _demo_report(som, data, blob_ids, scaler, chosen, out / "report", args)
+    print(f"HTML report written to {report}")
     return 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": run_demo}
+def _demo_report(som: Any, data: Any, blob_ids: Any, scaler: Any, chosen: dict[str, Any],
+                 folder: Path, args: argparse.Namespace) -> Path:
+    """The demo's map, data and clusters as an HTML report (what ``report`` writes)."""
+    import numpy as np
+
+    from torchsom.cli.model_file import FittedModel, TargetModel
+    from torchsom.cli.report import write_report
+    from torchsom.cli.scaling import Scaler
+    from torchsom.cli.tables import Table
+
+    names = [f"feature_{i + 1}" for i in range(data.shape[1])]
+    columns = {name: data[:, i].astype(np.float64) for i, name in enumerate(names)}
+    columns["blob"] = np.asarray(blob_ids, dtype=np.float64)
+    table = Table(Path("blobs"), [*names, "blob"], columns)
+    model = FittedModel(som, names, Scaler("standard", scaler.mean_, scaler.scale_),
+                        chosen["labels"].cpu().numpy(), training={"data": "blobs",
+                                                                   "rows": len(data)})
+    model.target = TargetModel.fit("blob", columns["blob"], _bmus(model, data),
+                                   som.weights.detach().reshape(-1, data.shape[1]).numpy())
+    return write_report(model, table, folder, model_name="demo", dpi=args.dpi,
+                        quiet=args.quiet)
+
+
+def _bmus(model: Any, data: Any) -> Any:
+    from torchsom.cli.analysis import best_units
+
+    return best_units(model.som, model.scaler.transform(data))[0]
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    """``torchsom fit``: train a map on DATA and save it with its scaler and columns."""
+    from torchsom.cli.errors import check_writable_file
+    from torchsom.cli.settings import fit_settings
+    from torchsom.cli.tables import feature_matrix, read_table, target_values
+    from torchsom.cli.training import train_model
+
+    som_kwargs, options = fit_settings(args)
+    out = check_writable_file(args.out)
+    table = read_table(args.data)
+    raw, names = feature_matrix(table, options["columns"], options["drop"], options["target"])
+    target = target_values(table, options["target"]) if options["target"] else None
+    model = train_model(raw, names, som_kwargs, options["scale"], target=target,
+                        target_name=options["target"], verbose=not args.quiet,
+                        training={"data": Path(args.data).name, "rows": table.n_rows,
+                                  "dropped": list(options["drop"] or [])})
+    model.save(out)
+    _print_model(model, out)
+    return 0
+
+
+def _print_model(model: Any, out: Path) -> None:
+    som = model.som
+    print(f"model written to {out}")
+    print(f"map: {som.x}x{som.y} {som.topology}, {som.num_features} features, "
+          f"{som.epochs_trained_} epochs, scaling: {model.scaler.method}")
+    print(f"features: {', '.join(model.feature_names)}")
+    if som.quantization_errors_:
+        print(f"last epoch: quantization error {som.quantization_errors_[-1]:.4g}, "
+              f"topographic error {som.topographic_errors_[-1]:.2f}%")
+    if model.clusters is not None:
+        print(f"clusters: {len(set(model.clusters.tolist()))} (k-means on the neurons)")
+    if model.target is not None:
+        kind = (f"{len(model.target.classes)} classes" if model.target.kind == "classes"
+                else "numeric")
+        print(f"target: {model.target.name} ({kind})")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``torchsom report``: write DIR/index.html and DIR/rows.csv."""
+    from torchsom.cli.errors import check_writable_folder
+    from torchsom.cli.model_file import FittedModel
+    from torchsom.cli.report import write_report
+    from torchsom.cli.tables import read_table
+
+    out = check_writable_folder(args.out)
+    if args.dpi < 10 or args.dpi > 600:
+        from torchsom.cli.errors import CLIError
+
+        raise CLIError(f"--dpi must be between 10 and 600; got {args.dpi}.")
+    model = FittedModel.load(args.model)
+    table = read_table(args.data)
+    page = write_report(model, table, out, target_name=args.target,
+                        model_name=Path(args.model).name, dpi=args.dpi, quiet=args.quiet)
+    print(f"report written to {page}")
+    print(f"per-row results written to {page.parent / 'rows.csv'}")
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    """``torchsom predict``: BMU, distance, cluster (and prediction) of each row."""
+    from torchsom.cli.analysis import model_features, row_results, write_rows
+    from torchsom.cli.errors import check_writable_file
+    from torchsom.cli.model_file import FittedModel
+    from torchsom.cli.tables import read_table
+
+    out = check_writable_file(args.out) if args.out else None
+    model = FittedModel.load(args.model)
+    table = read_table(args.data)
+    _, scaled = model_features(model, table)
+    rows = row_results(model, scaled)
+    write_rows(out, rows)
+    if out is not None:
+        print(f"{table.n_rows} rows written to {out}")
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    """``torchsom info``: what a model file holds, read from its metadata only."""
+    import json
+
+    from torchsom.cli.model_file import read_info
+
+    info = read_info(args.model)
+    if args.json:
+        print(json.dumps({k: v for k, v in info.items() if k != "metadata"}, indent=2,
+                         default=str))
+        return 0
+    config, history, cli = info["config"], info["history"], info.get("cli") or {}
+    print(f"model file: {args.model} (format {info['format_version']}, written by torchsom "
+          f"{info['torchsom_version']})")
+    print(f"map: {config['x']}x{config['y']} {config['topology']}, "
+          f"{config['num_features']} features")
+    print("settings:")
+    for key, value in config.items():
+        print(f"  {key}: {value}")
+    q, t = history["quantization_errors_"], history["topographic_errors_"]
+    print(f"history: {history['epochs_trained_']} epochs trained" + (
+        f"; last quantization error {q[-1]:.4g}, topographic error {t[-1]:.2f}%" if q else ""))
+    if not cli:
+        print("no command-line metadata (saved with SOM.save, not 'torchsom fit')")
+        return 0
+    print(f"features: {', '.join(cli.get('feature_names', []))}")
+    print(f"scaling: {(cli.get('scaler') or {}).get('method', '?')}")
+    clusters = cli.get("clusters")
+    if clusters is not None:
+        print(f"clusters: {len(set(clusters))} (k-means on the neurons)")
+    target = cli.get("target")
+    if target:
+        kind = (f"classes {', '.join(target['classes'])}" if target["kind"] == "classes"
+                else "numeric")
+        print(f"target: {target['name']} ({kind})")
+    training = cli.get("training") or {}
+    if training:
+        print("trained on: " + ", ".join(f"{k} {v}" for k, v in training.items()))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": run_demo, "fit": run_fit, "report": run_report, "predict": run_predict,
+    "info": run_info,
+}

@@ -99,12 +99,19 @@ def _default_norm(values: np.ndarray) -> Normalize:
     return Normalize(low, high)
 
 
-def _set_axes(ax: Axes, x: int, y: int, topology: str, vertices: np.ndarray) -> None:
+def _set_axes(ax: Axes, x: int, y: int, topology: str, vertices: np.ndarray,
+              decorate: bool = True) -> None:
     low = vertices.reshape(-1, 2).min(axis=0) - 0.1
     high = vertices.reshape(-1, 2).max(axis=0) + 0.1
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(high[1], low[1])  # row 0 on top
     ax.set_aspect("equal")
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if not decorate:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return
     row_scale = math.sqrt(3.0) / 2.0 if topology == "hexagonal" else 1.0
     cols = np.arange(0, y, _tick_step(y))
     rows = np.arange(0, x, _tick_step(x))
@@ -113,8 +120,6 @@ def _set_axes(ax: Axes, x: int, y: int, topology: str, vertices: np.ndarray) -> 
     ax.set_xlabel(AXIS_LABELS[0])
     ax.set_ylabel(AXIS_LABELS[1])
     ax.tick_params(length=3)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
 
 
 def _empty_legend(ax: Axes, config: VisualizationConfig) -> None:
@@ -140,6 +145,7 @@ def draw_cells(
     value_format: str = ".2f",
     mask_zeros: bool = False,
     empty_legend: bool = True,
+    decorate: bool = True,
 ) -> PolyCollection:
     """Paint one value per neuron on ``ax``.
 
@@ -165,6 +171,9 @@ def draw_cells(
         Treat exact zeros as empty neurons (off by default: zeros are values).
     empty_legend : bool, default=True
         Explain the empty-neuron style in a legend below the axes when there are any.
+    decorate : bool, default=True
+        Set row and column ticks and axis labels; False leaves the axes bare (small
+        panels that label themselves).
 
     Returns
     -------
@@ -195,7 +204,7 @@ def draw_cells(
         ax.add_collection(hatch)
         if empty_legend:
             _empty_legend(ax, config)
-    _set_axes(ax, x, y, topology, vertices)
+    _set_axes(ax, x, y, topology, vertices, decorate)
     if show_values:
         centres = cell_centres(x, y, topology)
         colors = cells.to_rgba(flat)

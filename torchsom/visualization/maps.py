@@ -98,7 +98,9 @@ def draw_map(
     if tick_labels is not None:
         bar.set_ticklabels([str(t) for t in tick_labels])
     if title:
-        ax.set_title(title)
+        # a title wider than the map reaches over the colour bar, whose top label sticks
+        # out above the bar by half a line: keep the title clear of it
+        ax.set_title(title, pad=10)
     return ax
 
 

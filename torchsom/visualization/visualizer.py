@@ -56,6 +56,7 @@ from torchsom.visualization._checks import (
 )
 from torchsom.visualization._style import style_context
 from torchsom.visualization.config import VisualizationConfig
+from torchsom.visualization.planes import draw_component_planes
 from torchsom.visualization.training import plot_training_errors
 
 __all__ = ["SOMVisualizer", "safe_file_name"]
@@ -350,21 +351,40 @@ class SOMVisualizer:
         component_names: list[str] | None = None,
         save_path: str | Path | None = None,
         fig_name: str = "component_planes",
+        *,
+        separate_files: bool = True,
+        shared_scale: bool | None = None,
     ) -> Figure:
-        """One plane per feature, in one figure.
+        """One plane per feature, on one page that stays readable from 2 to 64+ features.
 
         Default names: the map's ``feature_names_in_`` (fitted on a DataFrame), else
         ``Component_1`` … .
 
-        A shorter ``component_names`` plots the first features only. With
-        ``save_path`` each plane is also written to
-        ``<save_path>/component_planes/<name>.<format>`` (names made file-safe), next to
-        the overview ``<save_path>/<fig_name>.<format>``.
+        Names default to the map's ``feature_names_in_`` when it has them, else
+        ``Component_1`` …; a shorter ``component_names`` plots the first features only.
+        The layout (columns, title sizes, wrapped names, colour bars) is described in
+        :mod:`torchsom.visualization.planes`. With ``save_path`` the overview is written
+        to ``<save_path>/<fig_name>.<format>`` and, unless ``separate_files=False``,
+        each plane also to ``<save_path>/component_planes/<name>.<format>`` (names made
+        file-safe).
+
+        Parameters
+        ----------
+        component_names : list of str, optional
+            Plane titles, in feature order.
+        save_path : str or Path, optional
+            Folder to write to.
+        fig_name : str, default="component_planes"
+            File name of the overview.
+        separate_files : bool, default=True
+            Also write one file per plane.
+        shared_scale : bool, optional
+            One colour scale for all planes; ``None`` decides from the value ranges.
 
         Raises
         ------
         ValueError
-            If more names than features are given.
+            If more names than features are given, or none.
         """
         n_features = int(self.som.weights.shape[-1])
         names = check_names(component_names, "component_names") \
@@ -376,19 +396,12 @@ class SOMVisualizer:
             )
         if not names:
             raise ValueError("component_names is empty; give at least one name.")
-        cols = min(len(names), 3 if len(names) > 4 else 2 if len(names) > 1 else 1)
-        rows = math.ceil(len(names) / cols)
+        weights = self.som.weights.detach()[..., : len(names)]
         with style_context(self.config):
-            fig = self._figure(save_path, self._map_figsize((rows, cols)))
-            axes = fig.subplots(rows, cols, squeeze=False).reshape(-1)
-            for i, (axis, name) in enumerate(zip(axes, names)):
-                mplots.plot_component_plane(self.som, i, name, ax=axis, config=self.config)
-                if len(names) > 1:
-                    axis.title.set_fontsize(self.config.fontsize.get("axis", 13))
-            for axis in axes[len(names):]:
-                axis.set_visible(False)
-            fig.suptitle("Component planes")
-            if save_path:
+            fig = self._figure(save_path, self.config.figsize)
+            draw_component_planes(fig, weights, names, self.som.topology, config=self.config,
+                                  shared_scale=shared_scale)
+            if save_path and separate_files:
                 folder = Path(save_path) / "component_planes"
                 for i, name in enumerate(names):
                     single = Figure(figsize=self._map_figsize(), layout="constrained")

@@ -29,13 +29,18 @@ def demo(tmp_path_factory):
     return code, buffer.getvalue(), out
 
 
-def test_demo_writes_every_figure(demo) -> None:
-    code, _, out = demo
+def test_demo_writes_every_figure_and_the_html_report(demo) -> None:
+    code, text, out = demo
     assert code == 0
     written = {p.name for p in out.iterdir() if p.is_file()}
     assert written == FIGURES
     assert sorted(p.name for p in (out / "component_planes").iterdir()) == [
         f"feature_{i}.png" for i in range(1, 5)]
+    assert sorted(p.name for p in (out / "report").iterdir()) == ["index.html", "rows.csv"]
+    page = (out / "report" / "index.html").read_text()
+    assert page.count("data:image/png;base64,") == 8  # the blob (target) map included
+    assert 'alt="Target: blob"' in page and "blob: accuracy of the prediction" in page
+    assert text.splitlines()[-1] == f"HTML report written to {out / 'report' / 'index.html'}"
 
 
 def test_demo_prints_errors_k_and_metrics(demo) -> None:
@@ -65,7 +70,33 @@ def test_parser_requires_a_command() -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args([])
     args = build_parser().parse_args(["demo"])
-    assert (args.out, args.epochs, args.dpi, args.quiet) == ("demo-output", 100, 150, False)
+    assert (args.out, args.epochs, args.dpi, args.quiet) == ("demo-output", 100, 100, False)
+
+
+def test_help_lists_every_command_with_examples() -> None:
+    out = subprocess.run([sys.executable, "-m", "torchsom", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    for command in ("demo", "fit", "report", "predict", "info"):
+        assert f"    {command} " in out
+        sub = subprocess.run([sys.executable, "-m", "torchsom", command, "--help"],
+                             capture_output=True, text=True, check=True).stdout
+        assert sub.startswith(f"usage: torchsom {command}")
+        assert "example" in sub and f"torchsom {command}" in sub.split("example", 1)[1]
+
+
+def test_fit_flags_come_from_the_parameter_table() -> None:
+    from torchsom.core.parameters import SOM_PARAMETERS
+
+    parser = build_parser()
+    args = parser.parse_args(["fit", "d.csv", "--out", "m", "--topology", "hexagonal",
+                              "--batch-size", "8", "--seed", "3", "--pbc"])
+    assert (args.topology, args.batch_size, args.random_seed, args.pbc) == (
+        "hexagonal", 8, 3, True)
+    fit = parser._subparsers._group_actions[0].choices["fit"]
+    topology = next(a for a in fit._actions if a.dest == "topology")
+    assert tuple(topology.choices) == SOM_PARAMETERS["topology"].choices
+    with pytest.raises(SystemExit):
+        parser.parse_args(["fit", "d.csv", "--out", "m", "--algorithm", "fast"])
 
 
 def test_python_dash_m_torchsom_help() -> None:
@@ -83,3 +114,24 @@ def test_version_flag_prints_the_version_without_loading_torch() -> None:
     from torchsom import __version__
 
     assert out.stdout.split() == ["torchsom", __version__, "False", "0"]
+
+
+def test_version_in_process(capsys) -> None:
+    from torchsom import __version__
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out == f"torchsom {__version__}\n"
+
+
+def test_interrupt_is_one_line_with_exit_code_130(monkeypatch, capsys) -> None:
+    from torchsom.cli import commands
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(commands.COMMANDS, "info", interrupted)
+    assert main(["info", "m.som"]) == 130
+    assert capsys.readouterr().err == "torchsom: interrupted\n"
+    with pytest.raises(KeyboardInterrupt):
+        main(["info", "m.som", "--debug"])

@@ -54,3 +54,51 @@ def any_som(request, rect_som, hex_som):
 def _close_figures():
     yield
     plt.close("all")
+
+
+def drawn_text_boxes(fig) -> list[tuple[str, object]]:
+    """``(text, window extent)`` of every non-empty text the Agg renderer really draws.
+
+    The renderer's ``draw_text`` is wrapped, so texts that are hidden or outside the view
+    (e.g. ticks beyond the axis limits) are not counted.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    drawn: list = []
+    original = renderer.draw_text
+
+    def spy(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if mtext is not None and all(mtext is not seen for seen in drawn):
+            drawn.append(mtext)
+        return original(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    renderer.draw_text = spy
+    fig.draw(renderer)
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in drawn
+            if t.get_text().strip()]
+
+
+def overlapping_texts(fig, tolerance: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes overlap by more than ``tolerance`` pixels."""
+    boxes = drawn_text_boxes(fig)
+    pairs = []
+    for i, (text_a, a) in enumerate(boxes):
+        for text_b, b in boxes[i + 1:]:
+            width = min(a.x1, b.x1) - max(a.x0, b.x0)
+            height = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if width > tolerance and height > tolerance:
+                pairs.append((text_a, text_b))
+    return pairs
+
+
+@pytest.fixture
+def text_overlaps():
+    """``text_overlaps(fig)``: the pairs of drawn texts that overlap (empty when none)."""
+    return overlapping_texts
+
+
+@pytest.fixture
+def text_boxes():
+    """``text_boxes(fig)``: ``(text, extent)`` of every drawn text."""
+    return drawn_text_boxes

@@ -48,7 +48,7 @@ def test_lazy_names_and_legacy_aliases(rect_som) -> None:
 
 def test_config_defaults() -> None:
     config = VisualizationConfig()
-    assert config.figsize == (12, 8) and config.cmap == "viridis" and config.dpi == 300
+    assert config.figsize == (12, 8) and config.cmap == "viridis" and config.dpi == 100
     assert config.fontsize == {"title": 16, "axis": 13, "legend": 11}
     assert config.save_format == "png" and config.colorbar_pad == 0.01
     assert config.hex_radius == pytest.approx(3 ** -0.5)
@@ -179,11 +179,13 @@ def test_training_errors_default_to_the_history(rect_som, quiet) -> None:
 def test_component_planes_names(rect_som, tmp_path, quiet) -> None:
     viz = SOMVisualizer(rect_som, VisualizationConfig(dpi=30))
     fig = viz.plot_component_planes(["a b", "c/d"], save_path=tmp_path)
-    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["a b", "c/d"]
+    assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")] == [
+        "a b", "c/d"]
     assert sorted(p.name for p in (tmp_path / "component_planes").iterdir()) == [
         "a_b.png", "c_d.png"]
     single = viz.plot_component_planes(["only"])
-    assert [ax.get_title() for ax in single.axes if ax.get_title()] == ["only"]
+    assert [ax.get_title(loc="left") for ax in single.axes if ax.get_title(loc="left")] == [
+        "only"]
     with pytest.raises(ValueError, match="5 names but the map has 4 features"):
         viz.plot_component_planes(list("abcde"))
     with pytest.raises(ValueError, match="empty"):
@@ -248,3 +250,34 @@ def test_safe_file_name() -> None:
     assert safe_file_name("a b/c:d") == "a_b_c_d"
     assert safe_file_name("../..") == "figure"
     assert vmod._backend_is_interactive_capable() is False  # tests run on Agg
+
+
+def test_component_planes_use_the_maps_feature_names(rect_som, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(rect_som, "feature_names_in_", ["w", "x", "y", "z"], raising=False)
+    viz = SOMVisualizer(rect_som, VisualizationConfig(dpi=30))
+    fig = viz.plot_component_planes(save_path=tmp_path, separate_files=False)
+    assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")] == [
+        "w", "x", "y", "z"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["component_planes.png"]
+
+
+@pytest.mark.parametrize("figsize", [(12, 8), (6.4, 4.8)])
+def test_no_two_texts_overlap_in_any_figure(any_som, groups, tmp_path, text_overlaps,
+                                            figsize) -> None:
+    """Every figure, at the default page and at the report's half-page size."""
+    data, target = groups
+    viz = SOMVisualizer(any_som, VisualizationConfig(dpi=30, figsize=figsize))
+    bmus = any_som.build_map("bmus_data", data=data)
+    result = any_som.cluster(method="kmeans", n_clusters=3)
+    figures = [
+        viz.plot_training_errors([1.0, 0.5], [3.0, 2.0], save_path=tmp_path),
+        viz.plot_distance_map(save_path=tmp_path),
+        viz.plot_hit_map(data, save_path=tmp_path),
+        viz.plot_classification_map(bmus, data, target, save_path=tmp_path),
+        viz.plot_component_planes(save_path=tmp_path, separate_files=False),
+        viz.plot_cluster_map(result, save_path=tmp_path),
+        viz.plot_silhouette_analysis(result, save_path=tmp_path),
+        viz.plot_elbow_analysis(max_k=6, save_path=tmp_path),
+    ]
+    for fig in figures:
+        assert text_overlaps(fig) == [], fig.axes[0].get_title()
