@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from torchsom._engine.ops import ArrayOps, TorchOps
 from torchsom._engine.rules import BatchRule, MinibatchRule
 from torchsom._engine.selection import choose_ops, minibatch_threads
+from torchsom._engine.variants import build_variant_rule
 from torchsom.functional.bmu import reference_point
 from torchsom.functional.distances import euclidean_cross
 from torchsom.functional.metrics import EpochErrors
@@ -32,7 +33,7 @@ class FitPlan:
 
     Attributes
     ----------
-    algorithm : {"minibatch", "batch"}
+    algorithm : {"minibatch", "batch", "online"}
     epochs, batch_size : int
     schedule : callable
         ``epoch -> (learning_rate, sigma)``.
@@ -49,6 +50,11 @@ class FitPlan:
         Force an array backend (None: chosen by :func:`choose_ops`).
     threads : int or None
         Force a thread count (None: measured, see :mod:`torchsom._engine.selection`).
+    step_schedule : callable or None
+        ``(steps, total_steps) → (learning rates, sigmas)``: the per-step schedule of the
+        online rule (see :func:`torchsom._engine.online.per_step_schedule`).
+    missing_values : {"error", "ignore"}
+        ``"ignore"``: data may hold NaN (missing values); the masked rules train on it.
     """
 
     algorithm: str
@@ -63,6 +69,8 @@ class FitPlan:
     verbose: bool = False
     backend: str | None = None
     threads: int | None = None
+    step_schedule: Callable[..., tuple] | None = None
+    missing_values: str = "error"
 
 
 def build_rule(plan: FitPlan, codebook: torch.Tensor, samples: torch.Tensor,
@@ -77,6 +85,9 @@ def build_rule(plan: FitPlan, codebook: torch.Tensor, samples: torch.Tensor,
     samples : torch.Tensor
         Shape (n_samples, F): the data (for the reference point).
     """
+    masked = plan.missing_values == "ignore" and bool(torch.isnan(samples).any())
+    if masked or plan.algorithm == "online":
+        return build_variant_rule(plan, codebook, samples, masked)  # online, masked rules
     n_neurons, features = codebook.shape
     euclid = plan.cross_distance is euclidean_cross
     center = reference_point(samples) if euclid else None
@@ -118,12 +129,7 @@ def train_epochs(plan: FitPlan, codebook: torch.Tensor,
     n = samples.shape[0]
     batch_rule = isinstance(rule, BatchRule)
     step = n if batch_rule else rule.batch_size  # the batch rule's search chunks itself
-    if batch_rule:
-        sample_sq = None
-    else:
-        centred = samples if rule.center is None else samples - rule.center
-        sample_sq = ops.array(torch.linalg.vecdot(centred, centred))
-        del centred
+    sample_sq = None if batch_rule else rule.sample_squares(samples)
     bar = tqdm(range(plan.epochs), desc="Training SOM", unit="epoch",
                disable=not plan.verbose, leave=True)
     with ops.threads(threads), torch.no_grad():

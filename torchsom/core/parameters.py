@@ -20,9 +20,10 @@ from torchsom.search import SEARCH_BACKENDS
 from torchsom.topology.coordinates import TOPOLOGIES, check_topology
 
 __all__ = ["Parameter", "SOM_PARAMETERS", "ALGORITHMS", "INITIALIZATION_MODES",
-           "validate_parameters"]
+           "MISSING_VALUES", "validate_parameters"]
 
-ALGORITHMS = ("minibatch", "batch")
+ALGORITHMS = ("minibatch", "batch", "online")
+MISSING_VALUES = ("error", "ignore")
 INITIALIZATION_MODES = ("random", "pca")
 _MAX_SEED = 2**64 - 1  # the range torch.Generator.manual_seed accepts
 
@@ -70,6 +71,8 @@ SOM_PARAMETERS: dict[str, Parameter] = {
     "device": Parameter(None, "device"),
     "random_seed": Parameter(42, "seed"),
     "algorithm": Parameter("minibatch", "choice", choices=ALGORITHMS),
+    "missing_values": Parameter("error", "choice", choices=MISSING_VALUES),
+    "max_missing_fraction": Parameter(0.5, "float"),
 }
 
 
@@ -109,9 +112,27 @@ def validate_parameters(values: dict[str, Any]) -> None:
             TorchSOMWarning,
             stacklevel=3,
         )
+    _check_missing_settings(values)
     if values["neighborhood_function"] == "mexican_hat" and values["algorithm"] == "batch":
         raise InvalidParameterError(
             "neighborhood_function='mexican_hat' cannot be used with algorithm='batch': "
             "its negative weights make the batch rule's weighted average undefined; use "
             "'gaussian', 'bubble' or 'triangle', or algorithm='minibatch'."
+        )
+
+
+def _check_missing_settings(values: dict[str, Any]) -> None:
+    """``max_missing_fraction`` in (0, 1]; missing values only with the euclidean distance."""
+    fraction = values.get("max_missing_fraction", 0.5)
+    if fraction > 1:
+        raise InvalidParameterError(
+            f"max_missing_fraction must be in (0, 1] (the largest share of a row's features "
+            f"that may be missing); got {fraction!r}."
+        )
+    distance = values["distance_function"]
+    euclidean = distance == "euclidean" or distance is DISTANCE_FUNCTIONS["euclidean"]
+    if values.get("missing_values", "error") == "ignore" and not euclidean:
+        raise InvalidParameterError(
+            f"missing_values='ignore' needs distance_function='euclidean' (distances over "
+            f"the observed features are rescaled euclidean ones); got {distance!r}."
         )
