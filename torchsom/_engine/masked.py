@@ -164,6 +164,7 @@ class MaskedOnlineRule(OnlineRule):
         self.grid_combined = self.combined.reshape(self.x, self.y, 2 * features)
         self.kernels = _kernels(ops)
         self._blend = _numpy_masked_blend if ops.xp is np else _torch_masked_blend
+        self._fast = False  # the generic loop, with the masked search and move
 
     def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None):
         """``[x̃ | m]`` (m, 2F) of ``samples[order]`` in the backend."""

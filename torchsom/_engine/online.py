@@ -221,18 +221,24 @@ class OnlineRule:
 
     def _allocate(self, codebook: torch.Tensor, n_neurons: int, features: int,
                   dtype: torch.dtype) -> None:
-        """The codebook (n, F) in centred coordinates, its squared norms and the scratch."""
+        """The codebook in centred coordinates with its squared norms as one more column,
+        ``[W − c | ‖W − c‖²]`` (n, F + 1), and the scratch."""
         ops = self.ops
         shifted = codebook if self.center is None else codebook - self.center
-        self.weights = ops.array(shifted.contiguous().clone())  # (n, F)
-        self.sq_norms = ops.empty((n_neurons,), dtype)
+        self.augmented = ops.empty((n_neurons, features + 1), dtype)
+        self.weights = self.augmented[:, :features]  # (n, F) views into the one block
+        self.sq_norms = self.augmented[:, features]
+        self.weights[...] = ops.array(shifted)
         self.sq_norms[...] = ops.row_sq_norms(self.weights)
         self.scores = ops.empty((n_neurons,), dtype)
         self.scratch = ops.empty((self.x, self.y, features), dtype)
         self.weights_of_step = ops.empty((self.x, self.y, 1), dtype)
-        self.grid_weights = self.weights.reshape(self.x, self.y, features)
-        self.grid_norms = self.sq_norms.reshape(self.x, self.y)
+        grid = self.augmented.reshape(self.x, self.y, features + 1)
+        self.grid_weights, self.grid_norms = grid[..., :features], grid[..., features]
         self.kernels = _kernels(ops)
+        # the numpy euclidean loop, written out (no per-step calls through helpers)
+        self._fast = ops.xp is np and self.cross is None
+        self._views: dict[tuple[int, int, int, int], tuple] = {}  # window bounds → views
 
     # ---------------------------------------------------------------- contract
     def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None):
@@ -258,8 +264,9 @@ class OnlineRule:
             learning_rates, sigmas = self.schedule(steps, self.total_steps)
             tables, row_reach, col_reach = self.neighbourhood.tables(
                 self.ops, learning_rates, sigmas)
-            self._run(staged[start:stop], best[start:stop], best_value[start:stop],
-                      second[start:stop] if self.two else None, tables, row_reach, col_reach)
+            run = self._run_numpy if self._fast else self._run
+            run(staged[start:stop], best[start:stop], best_value[start:stop],
+                second[start:stop] if self.two else None, tables, row_reach, col_reach)
             self.steps_done += stop - start
 
     def distances(self, best_value, sample_sq):
@@ -335,6 +342,67 @@ class OnlineRule:
                                     first_row + r0 : first_row + r1,
                                     first_col + c0 : first_col + c1]
             move(r0, r1, c0, c1, sample, weights)
+
+
+    def _run_numpy(self, staged, best, best_value, second, tables, row_reach,
+                   col_reach) -> None:
+        """:meth:`_run` for the numpy backend and the euclidean score, written out.
+
+        The window moves with torch's fused ``lerp_`` on the same memory (one pass, where
+        numpy needs three); the views of each window are made once and kept in a small
+        cache keyed by the window's bounds, so a step makes one torch call.
+        """
+        x, y, features = self.x, self.y, self.features
+        augmented, scores = self.augmented, self.scores
+        views = self._views
+        samples = torch.from_numpy(staged).unbind(0)  # one view per row, made at once
+        queries = np.empty((staged.shape[0], features + 1), staged.dtype)  # [−2 (x − c) | 1]
+        np.multiply(staged, -2.0, out=queries[:, :features])
+        queries[:, features] = 1.0
+        factored = len(tables) == 2
+        if factored:
+            row_table, col_table = tables
+        else:
+            table_t = torch.from_numpy(tables[0])
+        hexagonal = self.neighbourhood.hex
+        matmul, multiply = np.matmul, np.multiply
+        sq_norms = _numpy_sq_norms
+        inf = float("inf")
+        for i in range(staged.shape[0]):
+            matmul(augmented, queries[i], out=scores)  # ‖w − c‖² − 2 (x − c)·(w − c)
+            b = int(scores.argmin())
+            best[i] = b
+            best_value[i] = scores[b]
+            if second is not None:
+                scores[b] = inf
+                second[i] = scores.argmin()
+            r, c = divmod(b, y)
+            reach = row_reach[i]
+            r0, r1 = (r - reach if r > reach else 0), (r + reach + 1 if r + reach < x else x)
+            reach = col_reach[i]
+            c0, c1 = (c - reach if c > reach else 0), (c + reach + 1 if c + reach < y else y)
+            key = (r0, r1, c0, c1)
+            view = views.get(key)
+            if view is None:
+                view = views[key] = self._window_views(r0, r1, c0, c1)
+            window, window_t, window_norms, weights, weights_t = view
+            a0, k0 = x - 1 - r + r0, y - 1 - c + c0
+            if factored:
+                multiply(row_table[i, a0 : a0 + r1 - r0], col_table[i, k0 : k0 + c1 - c0],
+                         out=weights)
+            else:
+                weights_t = table_t[i, r % 2 if hexagonal else 0, a0 : a0 + r1 - r0,
+                                    k0 : k0 + c1 - c0]
+            window_t.lerp_(samples[i], weights_t)
+            sq_norms(window, window_norms)
+
+    def _window_views(self, r0: int, r1: int, c0: int, c1: int) -> tuple:
+        """numpy and torch views of one window of the codebook, its norms and the step's
+        weights buffer."""
+        window = self.grid_weights[r0:r1, c0:c1]
+        weights = self.weights_of_step[: r1 - r0, : c1 - c0]
+        return (window, torch.from_numpy(window), self.grid_norms[r0:r1, c0:c1], weights,
+                torch.from_numpy(weights))
 
 
 class _Kernels:
