@@ -1,6 +1,6 @@
 """The online rule against MiniSom 2.3.6's ``train`` (its sample-by-sample rule).
 
-Set-up (the mapping is documented in docs/training.md):
+Set-up (the mapping is documented in COMPATIBILITY.md):
 
 * same initial codebook, copied into both maps;
 * same sample order: ours shuffles each epoch with the map's generator; the test replays
