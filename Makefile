@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo lint bench bench-smoke docs clean
+.PHONY: venv test demo lint bench bench-smoke bench-online docs docs-missing clean
 
 venv: $(STAMP)
 
@@ -21,6 +21,10 @@ bench: venv
 bench-smoke: venv
 	$(PY) -m benchmarks.harness --smoke $(BENCH_ARGS)
 
+# The online rule against MiniSom's train, 16000×300 on a 25×15 map (several minutes)
+bench-online: venv
+	$(PY) -m benchmarks.online_rule $(BENCH_ARGS)
+
 lint: venv
 	$(VENV)/bin/ruff check torchsom tests benchmarks
 
@@ -32,6 +36,10 @@ demo: venv
 
 docs: venv
 	$(PY) docs/scripts/render_notebook.py notebooks/clustering.ipynb docs/tutorials/clustering.md
+
+# The imputation comparison quoted in docs/missing_values.md (a few minutes)
+docs-missing: venv
+	$(PY) docs/scripts/missing_values_comparison.py
 
 clean:
 	rm -rf $(VENV) .bench demo-output .pytest_cache .coverage

@@ -42,6 +42,8 @@ __all__ = ["OnlineRule", "StepNeighbourhood", "per_step_schedule", "decay_values
 _TABLE_BUDGET = 2_000_000
 #: steps per call of :meth:`OnlineRule.step` in a fit (bounds the tables' memory)
 DEFAULT_BLOCK = 1024
+#: windows whose views the numpy loop keeps (a 25×15 map uses a few hundred)
+_VIEW_CACHE = 8192
 
 StepSchedule = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 
@@ -384,6 +386,8 @@ class OnlineRule:
             key = (r0, r1, c0, c1)
             view = views.get(key)
             if view is None:
+                if len(views) >= _VIEW_CACHE:  # large maps: keep the cache bounded
+                    views.clear()
                 view = views[key] = self._window_views(r0, r1, c0, c1)
             window, window_t, window_norms, weights, weights_t = view
             a0, k0 = x - 1 - r + r0, y - 1 - c + c0

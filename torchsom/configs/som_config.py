@@ -44,7 +44,7 @@ class SOMConfig(BaseModel):
     random_seed: int = 42
     algorithm: str = "minibatch"
     missing_values: str = "error"
-    max_missing_fraction: float = Field(default=0.5, gt=0, le=1)
+    max_missing_fraction: float = Field(default=1.0, gt=0, le=1)
 
     @field_validator(
         "topology", "neighborhood_function", "distance_function", "lr_decay_function",

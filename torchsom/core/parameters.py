@@ -72,7 +72,7 @@ SOM_PARAMETERS: dict[str, Parameter] = {
     "random_seed": Parameter(42, "seed"),
     "algorithm": Parameter("minibatch", "choice", choices=ALGORITHMS),
     "missing_values": Parameter("error", "choice", choices=MISSING_VALUES),
-    "max_missing_fraction": Parameter(0.5, "float"),
+    "max_missing_fraction": Parameter(1.0, "float"),
 }
 
 
@@ -123,7 +123,7 @@ def validate_parameters(values: dict[str, Any]) -> None:
 
 def _check_missing_settings(values: dict[str, Any]) -> None:
     """``max_missing_fraction`` in (0, 1]; missing values only with the euclidean distance."""
-    fraction = values.get("max_missing_fraction", 0.5)
+    fraction = values.get("max_missing_fraction", 1.0)
     if fraction > 1:
         raise InvalidParameterError(
             f"max_missing_fraction must be in (0, 1] (the largest share of a row's features "

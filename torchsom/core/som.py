@@ -93,10 +93,10 @@ class SOM(BaseSOM):
         (squared distances rescaled by ``F / F_observed``) and training moves the observed
         features only. Needs the euclidean distance. ``"error"`` rejects NaN. Infinite
         values are rejected in both modes.
-    max_missing_fraction : float, default=0.5
+    max_missing_fraction : float, default=1.0
         With ``missing_values="ignore"``, the largest share of a row's features that may
-        be missing; data with rows above it is rejected. A row with no observed value is
-        always rejected.
+        be missing; data with rows above it is rejected (the default accepts every row
+        with an observed value). A row with no observed value is always rejected.
 
     Attributes
     ----------
@@ -138,7 +138,7 @@ class SOM(BaseSOM):
         random_seed: int | None = 42,
         algorithm: str = "minibatch",
         missing_values: str = "error",
-        max_missing_fraction: float = 0.5,
+        max_missing_fraction: float = 1.0,
     ) -> None:
         super().__init__()
         params = {name: value for name, value in locals().items() if name in SOM_PARAMETERS}

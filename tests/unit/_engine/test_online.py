@@ -171,8 +171,10 @@ def test_user_kernel_and_other_decay_functions():
 
 
 def test_tables_split_into_blocks_when_large(monkeypatch):
-    """A small table budget makes each step() call work through several table blocks."""
+    """A small table budget makes each step() call work through several table blocks; a
+    small view cache is emptied many times over."""
     monkeypatch.setattr(online, "_TABLE_BUDGET", 200)
+    monkeypatch.setattr(online, "_VIEW_CACHE", 3)
     _check(kernel_name="bubble")
     _check(topology="hexagonal", kernel_name="gaussian", backend="torch")
 
