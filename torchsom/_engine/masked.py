@@ -11,8 +11,8 @@ The reference point is the per-feature mean of the observed entries.
 * :class:`MaskedBatchRule`: per-neuron sums of ``x̃`` and per-neuron, per-feature counts of
   observed entries, both smoothed over the grid; a feature of a neuron moves where its own
   smoothed count is positive.
-* :class:`MaskedOnlineRule`: keeps ``[W − c | −(W − c)² / 2]`` (n, 2F), so each step's
-  search is one matrix-vector product with ``[x̃ | m]``.
+* :class:`MaskedOnlineRule`: keeps ``[W − c | (W − c)²]`` (n, 2F), so each step's search
+  is one matrix-vector product with ``[−2 x̃ | m]``.
 """
 
 from __future__ import annotations
@@ -145,26 +145,36 @@ class MaskedOnlineRule(OnlineRule):
     """The online rule on data with NaN (see the module notes).
 
     Parameters are those of :class:`~torchsom._engine.online.OnlineRule`, with
-    ``center`` the observed mean of the data and the euclidean distance.
+    ``center`` the observed mean of the data and the euclidean distance. The codebook is
+    held as ``[W − c | (W − c)²]`` (n, 2F), so each step's search is one matrix-vector
+    product with ``[−2 x̃ | m]``.
     """
+
+    _masked = True
 
     def _allocate(self, codebook: torch.Tensor, n_neurons: int, features: int,
                   dtype: torch.dtype) -> None:
         ops = self.ops
-        shifted = codebook - self.center
-        self.combined = ops.empty((n_neurons, 2 * features), dtype)  # [W − c | −(W − c)²/2]
-        self.combined[:, :features] = ops.array(shifted.contiguous())
-        self.weights = self.combined[:, :features]
-        squares = self.combined[:, features:]
+        self.augmented = ops.empty((n_neurons, 2 * features), dtype)
+        self.weights = self.augmented[:, :features]
+        squares = self.augmented[:, features:]
+        self.weights[...] = ops.array(codebook - self.center)
         ops.xp.multiply(self.weights, self.weights, out=squares)
-        squares *= -0.5
         self.scores = ops.empty((n_neurons,), dtype)
         self.scratch = ops.empty((self.x, self.y, features), dtype)
         self.weights_of_step = ops.empty((self.x, self.y, 1), dtype)
-        self.grid_combined = self.combined.reshape(self.x, self.y, 2 * features)
+        grid = self.augmented.reshape(self.x, self.y, 2 * features)
+        self.grid_weights, self.grid_norms = grid[..., :features], grid[..., features:]
         self.kernels = _kernels(ops)
-        self._blend = _numpy_masked_blend if ops.xp is np else _torch_masked_blend
-        self._fast = False  # the generic loop, with the masked search and move
+        self._fast = ops.xp is np
+        self._views = {}
+        self._query = ops.empty((2 * features,), dtype)
+
+    def _queries(self, staged):
+        """The search vectors ``[−2 x̃ | m]`` (m, 2F) of a staged block (numpy)."""
+        factors = np.ones(staged.shape[1], staged.dtype)
+        factors[: self.features] = -2.0
+        return staged * factors
 
     def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None):
         """``[x̃ | m]`` (m, 2F) of ``samples[order]`` in the backend."""
@@ -175,32 +185,19 @@ class MaskedOnlineRule(OnlineRule):
         """``[‖x̃‖², F / F_obs]`` per sample (n, 2) in the backend."""
         return self.ops.array(masked_sample_terms(samples, self.center))
 
-    def _search(self, sample):
-        scores = self.scores
-        self.kernels.matvec(self.combined, sample, scores)  # = −score / 2
-        scores *= -2.0
+    def _search(self, sample):  # the torch backend's loop
+        features, query, scores = self.features, self._query, self.scores
+        torch.mul(sample[:features], -2.0, out=query[:features])
+        query[features:] = sample[features:]
+        self.kernels.matvec(self.augmented, query, scores)
         return scores
 
     def _move(self, r0: int, r1: int, c0: int, c1: int, sample, weights) -> None:
         features = self.features
-        window = self.grid_combined[r0:r1, c0:c1]
-        self._blend(window[..., :features], window[..., features:], sample[:features],
-                    sample[features:], weights, self.scratch[: r1 - r0, : c1 - c0])
+        window = self.grid_weights[r0:r1, c0:c1]
+        window.addcmul_(weights * sample[features:], sample[:features] - window)
+        self.grid_norms[r0:r1, c0:c1] = window * window
 
     def distances(self, best_value, sample_sq):
         """``√((score + ‖x̃‖²) · F / F_obs)``; ``sample_sq`` from :meth:`sample_squares`."""
         return masked_distances(best_value, sample_sq)
-
-
-def _numpy_masked_blend(window, squares, sample, observed, weights, scratch) -> None:
-    np.subtract(sample, window, out=scratch)
-    np.multiply(scratch, observed, out=scratch)
-    np.multiply(scratch, weights, out=scratch)
-    np.add(window, scratch, out=window)
-    np.multiply(window, window, out=squares)
-    np.multiply(squares, -0.5, out=squares)
-
-
-def _torch_masked_blend(window, squares, sample, observed, weights, scratch) -> None:
-    window.addcmul_(weights * observed, sample - window)
-    squares.copy_(window * window * -0.5)

@@ -10,18 +10,20 @@ and the next step searches the codebook this one left. This is the sample-by-sam
 Kohonen rule.
 
 Speed. The rule is a host loop: every step is a handful of array calls, so what costs is
-the number of calls per sample, not arithmetic. The loop therefore
+the number of calls per sample as much as the arithmetic. The loop therefore
 
 * evaluates the schedules and the neighbourhood for a whole block of steps at once
   (vectorised), leaving each step a slice of a precomputed table;
-* keeps the codebook as one (x, y, F) block, so the neurons a step moves form a
-  rectangular window whose rows are contiguous;
-* moves only that window: the neighbourhood weights below half the dtype's epsilon are
-  dropped (see :mod:`torchsom.functional.smoothing`), so a narrow neighbourhood moves a
-  few neurons, not the whole map (on a torus every step moves the whole map);
-* keeps ``‖w − c‖²`` per neuron and refreshes it on the window only, so the search is one
-  matrix-vector product ``‖w − c‖² − 2 (x − c)·(w − c)`` per step;
-* reuses its buffers; no allocation happens inside the loop on the numpy backend.
+* keeps the centred codebook with its squared norms as one more column,
+  ``[W − c | ‖W − c‖²]`` (an (x, y, F + 1) block), so the search is one matrix-vector
+  product with ``[−2 (x − c) | 1]``: ``‖w − c‖² − 2 (x − c)·(w − c)`` for every neuron;
+* moves only the window of neurons the neighbourhood reaches: weights below half the
+  dtype's epsilon are dropped (see :mod:`torchsom.functional.smoothing`), so a narrow
+  neighbourhood moves a few neurons, not the whole map (on a torus every step moves the
+  whole map); on numpy the window moves with one fused torch ``lerp_`` on the same memory
+  and its norms are refreshed with one ``vecdot``;
+* reuses its buffers and the views of each window; nothing the size of the codebook is
+  allocated inside the loop.
 """
 
 from __future__ import annotations
@@ -242,6 +244,16 @@ class OnlineRule:
         self._fast = ops.xp is np and self.cross is None
         self._views: dict[tuple[int, int, int, int], tuple] = {}  # window bounds → views
 
+    _masked = False  # the masked variant trains on data with NaN (see _engine.masked)
+
+    def _queries(self, staged):
+        """The search vectors ``[−2 (x − c) | 1]`` (m, F + 1) of a staged block (numpy)."""
+        features = self.features
+        queries = np.empty((staged.shape[0], features + 1), staged.dtype)
+        np.multiply(staged, -2.0, out=queries[:, :features])
+        queries[:, features] = 1.0
+        return queries
+
     # ---------------------------------------------------------------- contract
     def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None):
         """``x − c`` (m, F) of ``samples[order]`` in the backend, contiguous."""
@@ -352,20 +364,22 @@ class OnlineRule:
 
         The window moves with torch's fused ``lerp_`` on the same memory (one pass, where
         numpy needs three); the views of each window are made once and kept in a small
-        cache keyed by the window's bounds, so a step makes one torch call.
+        cache keyed by the window's bounds, so a step makes one torch call. The masked
+        variant scales the weights by the sample's observed features first and refreshes
+        the window's squares instead of its norms.
         """
-        x, y, features = self.x, self.y, self.features
+        x, y, features, masked = self.x, self.y, self.features, self._masked
         augmented, scores = self.augmented, self.scores
         views = self._views
-        samples = torch.from_numpy(staged).unbind(0)  # one view per row, made at once
-        queries = np.empty((staged.shape[0], features + 1), staged.dtype)  # [−2 (x − c) | 1]
-        np.multiply(staged, -2.0, out=queries[:, :features])
-        queries[:, features] = 1.0
+        queries = self._queries(staged)
+        targets = torch.from_numpy(staged[:, :features]).unbind(0)  # one view per row
+        observed = staged[:, features:] if masked else None
         factored = len(tables) == 2
         if factored:
             row_table, col_table = tables
         else:
-            table_t = torch.from_numpy(tables[0])
+            table = tables[0]
+            table_t = torch.from_numpy(table)
         hexagonal = self.neighbourhood.hex
         matmul, multiply = np.matmul, np.multiply
         sq_norms = _numpy_sq_norms
@@ -389,24 +403,33 @@ class OnlineRule:
                 if len(views) >= _VIEW_CACHE:  # large maps: keep the cache bounded
                     views.clear()
                 view = views[key] = self._window_views(r0, r1, c0, c1)
-            window, window_t, window_norms, weights, weights_t = view
+            window, window_t, window_norms, weights, weights_t, scratch, scratch_t = view
             a0, k0 = x - 1 - r + r0, y - 1 - c + c0
             if factored:
                 multiply(row_table[i, a0 : a0 + r1 - r0], col_table[i, k0 : k0 + c1 - c0],
                          out=weights)
+            elif masked:
+                weights = table[i, r % 2 if hexagonal else 0, a0 : a0 + r1 - r0,
+                                k0 : k0 + c1 - c0]
             else:
                 weights_t = table_t[i, r % 2 if hexagonal else 0, a0 : a0 + r1 - r0,
                                     k0 : k0 + c1 - c0]
-            window_t.lerp_(samples[i], weights_t)
-            sq_norms(window, window_norms)
+            if masked:  # observed features only; then the squares the search uses
+                multiply(weights, observed[i], out=scratch)
+                window_t.lerp_(targets[i], scratch_t)
+                multiply(window, window, out=window_norms)
+            else:
+                window_t.lerp_(targets[i], weights_t)
+                sq_norms(window, window_norms)
 
     def _window_views(self, r0: int, r1: int, c0: int, c1: int) -> tuple:
-        """numpy and torch views of one window of the codebook, its norms and the step's
-        weights buffer."""
+        """numpy and torch views of one window of the codebook, of its norms (squares in
+        the masked variant), of the step's weights buffer and of the scratch."""
         window = self.grid_weights[r0:r1, c0:c1]
         weights = self.weights_of_step[: r1 - r0, : c1 - c0]
+        scratch = self.scratch[: r1 - r0, : c1 - c0]
         return (window, torch.from_numpy(window), self.grid_norms[r0:r1, c0:c1], weights,
-                torch.from_numpy(weights))
+                torch.from_numpy(weights), scratch, torch.from_numpy(scratch))
 
 
 class _Kernels:
