@@ -14,8 +14,9 @@ Contract (what the fit driver, and any other source of batches, relies on):
     ``best_value`` (b,). The mini-batch rule then updates the codebook; the batch rule
     accumulates per-neuron sums and counts.
 ``sample_squares(samples)``
-    Rules that rank by a score (all but the batch rule): the per-sample term (n,) that
-    :meth:`distances` adds to a ranking value, in the backend.
+    Rules that rank by a score (all but the batch rule): the per-sample terms, (n,) or
+    (n, k), that :meth:`distances` turns ranking values into distances with, in the
+    backend (the driver reorders their rows with the epoch's order).
 ``distances(best_value, sample_sq)``
     The BMU distances of an epoch's samples from their ranking values.
 ``end(codebook)``
