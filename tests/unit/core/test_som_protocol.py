@@ -148,7 +148,8 @@ def test_feature_names_are_kept_and_titled_on_component_planes(tmp_path) -> None
     som.fit(frame, verbose=False)
     assert som.feature_names_in_.tolist() == ["height", "weight", "age"]
     fig = SOMVisualizer(som).plot_component_planes(save_path=tmp_path)
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    titles = [ax.get_title(loc="left") for ax in fig.axes
+              if ax.get_title(loc="left")]
     assert titles[:3] == ["height", "weight", "age"]
     assert (tmp_path / "component_planes" / "weight.png").exists()
     plt.close(fig)
