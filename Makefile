@@ -3,8 +3,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo lint bench bench-targets bench-sweep bench-smoke bench-scale docs \
-	sklearn-comparison clean chromium browser-check
+.PHONY: venv test demo lint bench bench-targets bench-sweep bench-smoke bench-scale \
+	bench-online docs docs-missing sklearn-comparison clean chromium browser-check
 
 venv: $(STAMP)
 
@@ -33,6 +33,10 @@ bench-smoke: venv
 # Streaming (10^7 x 50 memmap, 2 GB under .bench/scale/) and 2 ranks vs 1 (benchmarks/scale_out.py)
 bench-scale: venv
 	$(PY) -m benchmarks.scale_out $(SCALE_ARGS)
+
+# The online rule against MiniSom's train, 16000×300 on a 25×15 map (several minutes)
+bench-online: venv
+	$(PY) -m benchmarks.online_rule $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check torchsom tests benchmarks
@@ -63,6 +67,10 @@ docs: venv
 # the measured comparison of docs/sklearn.md (about 2-4 minutes on 2 cores)
 sklearn-comparison: venv
 	$(PY) docs/scripts/sklearn_comparison.py
+
+# The imputation comparison quoted in docs/missing_values.md (a few minutes)
+docs-missing: venv
+	$(PY) docs/scripts/missing_values_comparison.py
 
 clean:
 	rm -rf $(VENV) .bench demo-output build .pytest_cache .coverage

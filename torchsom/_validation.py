@@ -17,6 +17,7 @@ from torchsom.exceptions import InvalidParameterError
 
 __all__ = [
     "as_data",
+    "check_missing",
     "as_target",
     "check_int",
     "check_positive_float",
@@ -159,6 +160,8 @@ def as_data(
     dtype: torch.dtype = torch.float32,
     device: torch.device | str = "cpu",
     allow_1d: bool = True,
+    missing_values: str = "error",
+    max_missing_fraction: float = 1.0,
 ) -> torch.Tensor:
     """Check ``data`` and return it as a 2-D tensor of shape (n_samples, num_features).
 
@@ -177,11 +180,15 @@ def as_data(
         Device of the result.
     allow_1d : bool
         Accept a single sample of shape (num_features,).
+    missing_values : {"error", "ignore"}
+        ``"ignore"`` accepts NaN as a missing value (see :func:`check_missing`).
+    max_missing_fraction : float
+        With ``"ignore"``: the largest share of NaN a row may hold.
 
     Returns
     -------
     torch.Tensor
-        Shape (n_samples, num_features), contiguous, finite.
+        Shape (n_samples, num_features), contiguous, finite (or NaN where missing).
 
     Raises
     ------
@@ -217,7 +224,8 @@ def as_data(
     # values in their own dtype first, so the error says what really happened
     narrowing = _largest(tensor.dtype) > torch.finfo(dtype).max
     if narrowing:
-        peak = _peak(tensor if tensor.is_floating_point() else tensor.to(torch.float64), name)
+        wide = tensor if tensor.is_floating_point() else tensor.to(torch.float64)
+        peak = _peak(wide, name, missing_values, max_missing_fraction)
         if peak > torch.finfo(dtype).max:
             raise ValueError(
                 f"{name} has values up to {peak:.3g} in magnitude, beyond the largest "
@@ -229,7 +237,7 @@ def as_data(
     if not tensor.is_contiguous():
         tensor = tensor.contiguous()
     if not narrowing:
-        peak = _peak(tensor, name)
+        peak = _peak(tensor, name, missing_values, max_missing_fraction)
     limit = magnitude_limit(tensor.dtype, tensor.shape[1])
     if peak > limit:
         raise ValueError(
@@ -244,10 +252,19 @@ def _largest(dtype: torch.dtype) -> float:
     return float(torch.finfo(dtype).max if dtype.is_floating_point else torch.iinfo(dtype).max)
 
 
-def _peak(tensor: torch.Tensor, name: str) -> float:
-    """Largest magnitude of a floating ``tensor``; NaN/inf raise the counting error."""
+def _peak(
+    tensor: torch.Tensor,
+    name: str,
+    missing_values: str = "error",
+    max_missing_fraction: float = 1.0,
+) -> float:
+    """Largest magnitude of a floating ``tensor``; NaN/inf raise the counting error, except
+    NaN as a missing value with ``missing_values="ignore"`` (see :func:`check_missing`)."""
     low, high = torch.aminmax(tensor)  # checks finiteness and range without a copy
     peak = max(-float(low), float(high))
+    if not math.isfinite(peak) and missing_values == "ignore":
+        check_missing(tensor, name, max_missing_fraction)
+        peak = float(torch.nan_to_num(tensor, nan=0.0).abs().max())
     if not math.isfinite(peak):
         _check_finite(tensor, name)
     return peak
@@ -397,3 +414,36 @@ def resolve_device(device: Any) -> str:
 def _mps_available() -> bool:
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
+
+
+def check_missing(tensor: torch.Tensor, name: str, max_missing_fraction: float) -> None:
+    """Accept NaN as missing values in ``tensor`` (n, F), within limits.
+
+    Raises
+    ------
+    ValueError
+        For any infinite value, for a row with no observed value (naming it), or for rows
+        whose share of NaN exceeds ``max_missing_fraction`` (giving their count).
+    """
+    n_inf = int(torch.isinf(tensor).sum())
+    if n_inf:
+        row = int(torch.isinf(tensor).any(dim=1).nonzero()[0, 0])
+        raise ValueError(
+            f"{name} contains {n_inf} inf value(s); the first is in row {row}. Infinite "
+            "values are never accepted (only NaN counts as a missing value)."
+        )
+    missing = torch.isnan(tensor).sum(dim=1)
+    features = tensor.shape[1]
+    empty = (missing == features).nonzero()
+    if empty.numel():
+        raise ValueError(
+            f"{name} row {int(empty[0, 0])} is entirely NaN ({empty.shape[0]} such row(s) "
+            "in all): a row needs at least one observed value. Drop these rows first."
+        )
+    over = (missing > max_missing_fraction * features).nonzero()
+    if over.numel():
+        raise ValueError(
+            f"{name} has {over.shape[0]} row(s) with more than max_missing_fraction="
+            f"{max_missing_fraction:g} of their {features} features missing (NaN); the "
+            f"first is row {int(over[0, 0])}. Drop those rows, or raise max_missing_fraction."
+        )

@@ -263,7 +263,7 @@ CONSTRUCTOR_CASES = [
     ({"random_seed": -1}, r"random_seed must be an int >= 0; got -1"),
     ({"random_seed": 2**64}, r"random_seed must be an int in \[0, 2\*\*64 - 1\]"),
     ({"random_seed": "42"}, r"random_seed must be an int >= 0; got '42'"),
-    ({"algorithm": "online"}, r"algorithm='online' is not valid; expected one of 'batch', "),
+    ({"algorithm": "sgd"}, r"algorithm='sgd' is not valid; expected one of 'batch', "),
     ({"algorithm": "batch", "neighborhood_function": "mexican_hat"},
      r"mexican_hat.*cannot be used with algorithm='batch'"),
     ({"topology": "hexagonal", "pbc": True, "x": 3}, r"even number of rows x, got x=3"),

@@ -200,7 +200,8 @@ def test_integer_labels_beyond_float64_precision_are_refused() -> None:
 @pytest.mark.parametrize(
     ("name", "value"),
     [("learning_rate", -0.5), ("sigma", -2.0), ("sigma", float("inf")), ("epochs", 0),
-     ("batch_size", -3), ("learning_rate", "fast"), ("algorithm", "online")],
+     ("batch_size", -3), ("learning_rate", "fast"), ("algorithm", "sequential"),
+     ("missing_values", "drop"), ("max_missing_fraction", 1.5)],
 )
 def test_invalid_setting_changed_after_construction_stops_fit(name: str, value) -> None:
     som = SOM(4, 4, 3, epochs=2, device="cpu", random_seed=1)

@@ -10,6 +10,9 @@ backends, and the thread policy.
 * :mod:`~torchsom._engine.tally`: per-epoch QE and TE, whole or chunk by chunk.
 * :mod:`~torchsom._engine.checkpoint`: what a checkpoint holds and when it is written.
 * :mod:`~torchsom._engine.distributed`: data-parallel training over ``torch.distributed``.
+* :mod:`~torchsom._engine.online`: :class:`OnlineRule`, one sample per step.
+* :mod:`~torchsom._engine.masked`: the three rules on data with missing values (NaN);
+  :mod:`~torchsom._engine.variants` builds them and the online rule.
 * :mod:`~torchsom._engine.ops`: the numpy (CPU) and torch (any device) array backends.
 * :mod:`~torchsom._engine.selection`: backend and thread count, chosen once per fit from
   measurements on the machine at hand.
@@ -28,6 +31,8 @@ import torch
 from torchsom._engine.driver import FitPlan, build_rule, train_epochs
 from torchsom._engine.threads import blas_threads
 from torchsom.functional.bmu import topk_bmus
+from torchsom.functional.distances import euclidean_cross
+from torchsom.functional.masked import masked_topk_bmus
 
 __all__ = ["FitPlan", "build_rule", "train_epochs", "search_bmus"]
 
@@ -35,8 +40,12 @@ __all__ = ["FitPlan", "build_rule", "train_epochs", "search_bmus"]
 def search_bmus(data: torch.Tensor, codebook: torch.Tensor,
                 cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
                 k: int = 1, exact: bool = True,
-                prefer_numpy: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+                prefer_numpy: bool = True,
+                missing: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`~torchsom.functional.bmu.topk_bmus` with numpy's BLAS on torch's thread count.
+
+    With ``missing``, data holding NaN is searched on its observed features
+    (:func:`~torchsom.functional.masked.masked_topk_bmus`; euclidean distance only).
 
     Returns
     -------
@@ -44,5 +53,10 @@ def search_bmus(data: torch.Tensor, codebook: torch.Tensor,
         Shape (n_samples, k) each.
     """
     with blas_threads(torch.get_num_threads()):
+        if missing and bool(torch.isnan(data).any()):
+            if cross_distance is not euclidean_cross:
+                raise ValueError("data with missing values (NaN) can only be searched with "
+                                 "the euclidean distance.")
+            return masked_topk_bmus(data, codebook, k=k, prefer_numpy=prefer_numpy)
         return topk_bmus(data, codebook, cross_distance, k=k, exact=exact,
                          prefer_numpy=prefer_numpy)

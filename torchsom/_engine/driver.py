@@ -38,6 +38,7 @@ from torchsom._engine.rules import BatchRule, MinibatchRule
 from torchsom._engine.selection import choose_ops, minibatch_threads
 from torchsom._engine.sources import DataSource, TensorSource
 from torchsom._engine.tally import ErrorTally
+from torchsom._engine.variants import build_variant_rule
 from torchsom.functional.bmu import reference_point
 from torchsom.functional.distances import euclidean_cross
 from torchsom.functional.metrics import EpochErrors
@@ -52,7 +53,7 @@ class FitPlan:
 
     Attributes
     ----------
-    algorithm : {"minibatch", "batch"}
+    algorithm : {"minibatch", "batch", "online"}
     epochs, batch_size : int
     schedule : callable
         ``epoch -> (learning_rate, sigma)``.
@@ -69,6 +70,11 @@ class FitPlan:
         Force an array backend (None: chosen by :func:`choose_ops`).
     threads : int or None
         Force a thread count (None: measured, see :mod:`torchsom._engine.selection`).
+    step_schedule : callable or None
+        ``(steps, total_steps) → (learning rates, sigmas)``: the per-step schedule of the
+        online rule (see :func:`torchsom._engine.online.per_step_schedule`).
+    missing_values : {"error", "ignore"}
+        ``"ignore"``: data may hold NaN (missing values); the masked rules train on it.
     """
 
     algorithm: str
@@ -83,6 +89,8 @@ class FitPlan:
     verbose: bool = False
     backend: str | None = None
     threads: int | None = None
+    step_schedule: Callable[..., tuple] | None = None
+    missing_values: str = "error"
 
 
 @dataclass
@@ -157,13 +165,35 @@ class Run:
         Each epoch is exactly one chunk in one process (see :class:`ErrorTally`).
     collective : Collective, optional
         Train data-parallel.
+    samples : torch.Tensor, optional
+        Shape (n, F): all the samples of an in-memory fit. The online rule and the masked
+        rules (NaN with ``missing_values="ignore"``) are built from them, and only then.
+
+    Raises
+    ------
+    ValueError
+        For the online rule without ``samples`` or with epochs ended by sample count
+        (streams, ``partial_fit``).
     """
 
     def __init__(self, plan: FitPlan, codebook: torch.Tensor, center: torch.Tensor | None,
                  batch: int, epoch_size: Callable[[int], int] | None = None,
-                 grouped: bool = False, collective: Collective | None = None) -> None:
+                 grouped: bool = False, collective: Collective | None = None,
+                 samples: torch.Tensor | None = None) -> None:
         self.plan, self.codebook, self.center = plan, codebook, center
-        self.ops, self.rule, self.threads = build_rule(plan, codebook, center, batch)
+        masked = samples is not None and has_missing(plan, samples)
+        self.variant = masked or plan.algorithm == "online"
+        if self.variant:
+            if samples is None or epoch_size is not None:
+                raise ValueError(
+                    "algorithm='online' trains on in-memory data (an array, tensor or "
+                    "DataFrame) in one fit() call; for partial_fit, memmaps, DataLoaders and "
+                    "other streams use algorithm='minibatch' or 'batch'."
+                )
+            self.ops, self.rule, self.threads = build_variant_rule(plan, codebook, samples,
+                                                                   masked)
+        else:
+            self.ops, self.rule, self.threads = build_rule(plan, codebook, center, batch)
         self.batch_rule = isinstance(self.rule, BatchRule)
         # the batch rule is torch arithmetic around a (possibly numpy) search
         self.record = TorchOps(codebook.device) if self.batch_rule else self.ops
@@ -248,11 +278,11 @@ class Run:
                 self.end_epoch()
 
     def _sample_squares(self, samples: torch.Tensor, reuse: bool):
-        """``‖x − c‖²`` (m,) of ``samples`` in the rule's backend (kept when ``reuse``)."""
+        """The rule's per-sample term of ``samples`` (``‖x − c‖²`` (m,), or the masked
+        rules' (m, 2)) in its backend (kept when ``reuse``)."""
         if self._squares is not None and self._squares[0] is samples:
             return self._squares[1]
-        centred = samples if self.center is None else samples - self.center
-        squares = self.ops.array(torch.linalg.vecdot(centred, centred))
+        squares = self.rule.sample_squares(samples)
         if reuse:
             self._squares = (samples, squares)
         return squares
@@ -305,6 +335,30 @@ class Run:
                 "training produced non-finite weights; reduce learning_rate or rescale the "
                 "data (standardising features usually helps)."
             )
+
+
+def has_missing(plan: FitPlan, samples: torch.Tensor) -> bool:
+    """Whether ``samples`` hold NaN that the plan treats as missing values."""
+    return plan.missing_values == "ignore" and bool(torch.isnan(samples).any())
+
+
+#: why checkpoints and distributed fits refuse the online and masked rules
+UNSUPPORTED_CONTROL = (
+    "checkpoints and distributed fits support the minibatch and batch rules on complete "
+    "data; got {what}. Fit without checkpoint/resume/distributed, or use "
+    "algorithm='minibatch' or 'batch' on data without NaN."
+)
+
+
+def _unsupported(plan: FitPlan, first: Any, control: FitControl) -> str | None:
+    """The refusal of a checkpointed or distributed fit with the online or masked rules."""
+    if control.collective is None and control.checkpointer is None and control.resume is None:
+        return None
+    if plan.algorithm == "online":
+        return UNSUPPORTED_CONTROL.format(what="algorithm='online'")
+    if first is not None and has_missing(plan, first.samples):
+        return UNSUPPORTED_CONTROL.format(what="data with missing values (NaN)")
+    return None
 
 
 def _center(plan: FitPlan, samples: torch.Tensor | None,
@@ -367,12 +421,15 @@ def train_epochs(plan: FitPlan, codebook: torch.Tensor, data: torch.Tensor | Dat
     pass_start = generator.get_state()
     chunks = source.chunks(generator, shuffle, skip)
     first = next(chunks, None)
+    unsupported = _unsupported(plan, first, control)
     if collective is not None:
-        problem = None
+        problem = unsupported
         if first is None and (resume is None or skip == 0):
             problem = f"its {source.kind} yielded no samples (an empty shard?)"
         collective.agree(control.settings, problem)
         collective.broadcast_(codebook, "the starting codebook")
+    elif unsupported is not None:
+        raise ValueError(unsupported)
     elif first is None and skip == 0:
         raise ValueError(f"the {source.kind} yielded no samples (is it empty?).")
     if resume is not None:
@@ -393,7 +450,8 @@ def train_epochs(plan: FitPlan, codebook: torch.Tensor, data: torch.Tensor | Dat
             return (epoch + 1) * total // epochs - epoch * total // epochs
 
     run = Run(plan, codebook, center, batch, epoch_size,
-              grouped=source.one_chunk and collective is None, collective=collective)
+              grouped=source.one_chunk and collective is None, collective=collective,
+              samples=first.samples if source.one_chunk and first is not None else None)
     if resume is not None:
         run.epoch, run.seen = resume.epoch, resume.seen
         run.tally.prior = (list(resume.quantization), list(resume.topographic))

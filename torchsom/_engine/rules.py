@@ -13,6 +13,10 @@ Contract (what the fit driver, and any other source of batches, relies on):
     write them into ``best`` and ``second`` (b,), and the best unit's ranking value into
     ``best_value`` (b,). The mini-batch rule then updates the codebook; the batch rule
     accumulates per-neuron sums and counts.
+``sample_squares(samples)``
+    Rules that rank by a score (all but the batch rule): the per-sample terms, (n,) or
+    (n, k), that :meth:`distances` turns ranking values into distances with, in the
+    backend (the driver reorders their rows with the epoch's order).
 ``distances(best_value, sample_sq)``
     The BMU distances of an epoch's samples from their ranking values.
 ``end(codebook)``
@@ -228,6 +232,11 @@ class MinibatchRule:
             self._packed[-1] = 0.0
             if not self._combine():
                 return
+
+    def sample_squares(self, samples: torch.Tensor):
+        """``‖x − c‖²`` per sample (n,) in the backend: the term :meth:`distances` adds."""
+        centred = samples if self.center is None else samples - self.center
+        return self.ops.array(torch.linalg.vecdot(centred, centred))
 
     def distances(self, best_value, sample_sq):
         """BMU distances from ranking values: ``√(score + ‖x − c‖²)`` for the euclidean

@@ -43,10 +43,13 @@ class SOMConfig(BaseModel):
     device: str = Field(default_factory=lambda: resolve_device(None))
     random_seed: int = 42
     algorithm: str = "minibatch"
+    missing_values: str = "error"
+    max_missing_fraction: float = Field(default=1.0, gt=0, le=1)
 
     @field_validator(
         "topology", "neighborhood_function", "distance_function", "lr_decay_function",
         "sigma_decay_function", "initialization_mode", "search_backend", "algorithm",
+        "missing_values",
     )
     @classmethod
     def _known_option(cls, value: Any, info: Any) -> Any:

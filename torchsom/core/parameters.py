@@ -22,9 +22,11 @@ from torchsom.search import SEARCH_BACKENDS
 from torchsom.topology.coordinates import TOPOLOGIES, check_topology, grid_positions
 
 __all__ = ["Parameter", "SOM_PARAMETERS", "ALGORITHMS", "INITIALIZATION_MODES",
-           "MAX_NEIGHBORHOOD_ORDER", "validate_parameters", "validate_settings"]
+           "MAX_NEIGHBORHOOD_ORDER", "MISSING_VALUES", "validate_parameters",
+           "validate_settings"]
 
-ALGORITHMS = ("minibatch", "batch")
+ALGORITHMS = ("minibatch", "batch", "online")
+MISSING_VALUES = ("error", "ignore")
 #: largest accepted neighborhood_order: far beyond any useful one (maps and retrieval cap
 #: the order at the grid's largest distance), it only keeps absurd values out of files
 MAX_NEIGHBORHOOD_ORDER = 1_000_000
@@ -76,6 +78,8 @@ SOM_PARAMETERS: dict[str, Parameter] = {
     "device": Parameter(None, "device"),
     "random_seed": Parameter(42, "seed"),
     "algorithm": Parameter("minibatch", "choice", choices=ALGORITHMS),
+    "missing_values": Parameter("error", "choice", choices=MISSING_VALUES),
+    "max_missing_fraction": Parameter(1.0, "float"),
 }
 
 
@@ -122,6 +126,7 @@ def validate_parameters(values: dict[str, Any], *, warn: bool = True) -> None:
             TorchSOMWarning,
             stacklevel=3,
         )
+    _check_missing_settings(values)
     if values["neighborhood_function"] == "mexican_hat" and values["algorithm"] == "batch":
         raise InvalidParameterError(
             "neighborhood_function='mexican_hat' cannot be used with algorithm='batch': "
@@ -204,4 +209,21 @@ def _check_geometry(som: Any, values: dict[str, Any]) -> None:
             f"topology was changed to {values['topology']!r} after construction, but the "
             "neuron positions are those of the original grid; build a new SOM with the new "
             "topology."
+        )
+
+
+def _check_missing_settings(values: dict[str, Any]) -> None:
+    """``max_missing_fraction`` in (0, 1]; missing values only with the euclidean distance."""
+    fraction = values.get("max_missing_fraction", 1.0)
+    if fraction > 1:
+        raise InvalidParameterError(
+            f"max_missing_fraction must be in (0, 1] (the largest share of a row's features "
+            f"that may be missing); got {fraction!r}."
+        )
+    distance = values["distance_function"]
+    euclidean = distance == "euclidean" or distance is DISTANCE_FUNCTIONS["euclidean"]
+    if values.get("missing_values", "error") == "ignore" and not euclidean:
+        raise InvalidParameterError(
+            f"missing_values='ignore' needs distance_function='euclidean' (distances over "
+            f"the observed features are rescaled euclidean ones); got {distance!r}."
         )

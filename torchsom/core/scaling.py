@@ -107,7 +107,8 @@ def fit_source(som: Any, data: Any, options: FitOptions) -> torch.Tensor | DataS
     try:
         source = as_source(data, features=som.num_features, dtype=som.weights.dtype,
                            device=som.weights.device, batch_size=som.batch_size,
-                           n_samples=options.n_samples, check=som._check_data)
+                           n_samples=options.n_samples,
+                           check=lambda raw: som._check_data(raw, missing=True))
     except (TypeError, ValueError) as exc:
         if options.distributed:
             collective = Collective(options.process_group)

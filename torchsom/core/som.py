@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from torchsom._engine import FitPlan, search_bmus, train_epochs
+from torchsom._engine.online import per_step_schedule
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core import scaling
@@ -31,6 +32,7 @@ from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
 from torchsom.functional.initialization import pca_init, random_init, unit_random_codebook
+from torchsom.functional.masked import fill_with_mean
 from torchsom.functional.metrics import EpochErrors, non_adjacent
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
 from torchsom.functional.smoothing import GridIndex, GridKernel
@@ -92,8 +94,18 @@ class SOM(EstimatorProtocol, BaseSOM):
     random_seed : int, default=42
         Seed of the map's own generator (initialisation and shuffling). The global torch
         random state is never touched.
-    algorithm : {"minibatch", "batch"}, default="minibatch"
+    algorithm : {"minibatch", "batch", "online"}, default="minibatch"
         Training rule; see :meth:`fit`.
+    missing_values : {"error", "ignore"}, default="error"
+        ``"ignore"``: NaN in the data are missing values. Training, the BMU search, the
+        errors and :meth:`impute` then compare samples on their observed features only
+        (squared distances rescaled by ``F / F_observed``) and training moves the observed
+        features only. Needs the euclidean distance. ``"error"`` rejects NaN. Infinite
+        values are rejected in both modes.
+    max_missing_fraction : float, default=1.0
+        With ``missing_values="ignore"``, the largest share of a row's features that may
+        be missing; data with rows above it is rejected (the default accepts every row
+        with an observed value). A row with no observed value is always rejected.
 
     Attributes
     ----------
@@ -134,6 +146,8 @@ class SOM(EstimatorProtocol, BaseSOM):
         device: str | torch.device | None = None,
         random_seed: int | None = 42,
         algorithm: str = "minibatch",
+        missing_values: str = "error",
+        max_missing_fraction: float = 1.0,
     ) -> None:
         super().__init__()
         params = {name: value for name, value in locals().items() if name in SOM_PARAMETERS}
@@ -150,6 +164,8 @@ class SOM(EstimatorProtocol, BaseSOM):
         )
         self.initialization_mode, self.search_backend = initialization_mode, search_backend
         self.random_seed, self.algorithm = random_seed, algorithm
+        self.missing_values = missing_values
+        self.max_missing_fraction = float(max_missing_fraction)
         self.device = resolve_device(device)
 
         self.distance_fn_name = _function_name(distance_function)
@@ -300,10 +316,14 @@ class SOM(EstimatorProtocol, BaseSOM):
     def _codebook(self) -> torch.Tensor:
         return self.weights.detach().reshape(self.x * self.y, self.num_features)
 
-    def _check_data(self, data: Any, name: str = "data") -> torch.Tensor:
+    def _check_data(self, data: Any, name: str = "data", missing: bool = False) -> torch.Tensor:
+        """``data`` as a (n, F) tensor; NaN allowed (as missing) when ``missing`` and the
+        map ignores missing values."""
         return as_data(
             data, name=name, num_features=self.num_features, dtype=self.weights.dtype,
             device=self.weights.device,
+            missing_values=self.missing_values if missing else "error",
+            max_missing_fraction=self.max_missing_fraction,
         )
 
     # ------------------------------------------------------------------ initialisation
@@ -327,7 +347,9 @@ class SOM(EstimatorProtocol, BaseSOM):
         mode = self.initialization_mode if mode is None else mode
         check_choice("mode", mode, INITIALIZATION_MODES,
                      "Invalid initialization mode (only 'random' or 'pca' are allowed)")
-        samples = self._check_data(data)
+        samples = self._check_data(data, missing=True)
+        if self._has_missing(samples):  # holes start at their feature's mean
+            samples = fill_with_mean(samples)
         if mode == "pca":
             if self.num_features < 2:
                 raise ValueError(
@@ -364,16 +386,21 @@ class SOM(EstimatorProtocol, BaseSOM):
           ``w_n ← w_n + lr · (Σ_i h(bmu_i, n) x_i / Σ_i h(bmu_i, n) − w_n)`` (``lr`` clipped
           to 1). It costs about one BMU search per epoch and is the fast path for large
           data.
+        * ``"online"``: one shuffled sample per step, ``w_n ← w_n + lr(t) · h(c, n) ·
+          (x − w_n)``, with learning rate and sigma decayed per step: the decay functions
+          are evaluated at step ``t`` with ``max_iter = epochs × n_samples``.
 
-        Learning rate and sigma follow their schedules per epoch. A second call continues
-        from the current weights and restarts the schedules. If training raises (or is
-        interrupted, e.g. by ``KeyboardInterrupt``), the weights and the random generator
-        are restored to what they were before the call and the history is not extended,
-        so the map is usable and calling ``fit`` again gives the same result as an
-        uninterrupted call. Training works in coordinates centred on the data mean, so
-        data far from the origin is ranked as precisely as centred data. The thread count
-        of a mini-batch fit is measured on the machine (one thread or
-        ``torch.get_num_threads()``) and restored afterwards.
+        With the other rules, learning rate and sigma follow their schedules per epoch.
+        Data with NaN trains on the observed features only (``missing_values="ignore"``).
+        A second call continues from the current weights and restarts the schedules. If
+        training raises (or is interrupted, e.g. by ``KeyboardInterrupt``), the weights
+        and the random generator are restored to what they were before the call and the
+        history is not extended, so the map is usable and calling ``fit`` again gives the
+        same result as an uninterrupted call. Training works in coordinates centred on the
+        data mean, so data far from the origin is ranked as precisely as centred data. The
+        thread count of a mini-batch fit is measured on the machine (one thread or
+        ``torch.get_num_threads()``) and restored afterwards; the online rule runs on one
+        thread.
 
         A map built with ``initialization_mode="pca"`` whose weights were never set (no
         :meth:`initialize_weights`, no earlier fit, no loaded state) is first initialised
@@ -464,6 +491,9 @@ class SOM(EstimatorProtocol, BaseSOM):
             errors=EpochErrors(self._positions, adjacency_threshold(self.topology),
                                self._periods),
             generator=self._generator, verbose=verbose, backend=self._engine_backend,
+            step_schedule=per_step_schedule(self.lr_decay_fn, self.learning_rate,
+                                            self.sigma_decay_fn, self.sigma),
+            missing_values=self.missing_values,
         )
 
     def _train(self, samples: Any, verbose: bool, options: Any = None,
@@ -519,18 +549,65 @@ class SOM(EstimatorProtocol, BaseSOM):
             int64, shape (n_samples, 2), or (2,) for a single 1-D sample.
         """
         one = _is_single_sample(data)
-        samples = self._check_data(data)
-        _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
+        samples = self._check_data(data, missing=True)
+        if self._has_missing(samples):
+            _, idx = self._best_units(samples, 1)
+        else:
+            _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
         flat = idx[:, 0].to(self.weights.device)
         coords = torch.stack((flat // self.y, flat % self.y), dim=1)
         return coords[0] if one else coords
 
     def _best_units(self, samples: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return search_bmus(samples, self._codebook(), self._cross_distance, k=k)
+        return search_bmus(samples, self._codebook(), self._cross_distance, k=k,
+                           missing=self._has_missing(samples))
+
+    def _has_missing(self, samples: torch.Tensor) -> bool:
+        """Whether checked data holds NaN (only possible with missing_values="ignore")."""
+        return self.missing_values == "ignore" and bool(torch.isnan(samples).any())
+
+    def impute(self, data: Any) -> Any:
+        """Fill the missing values (NaN) of ``data`` from each row's best-matching unit.
+
+        Each row is matched on its observed features (see ``missing_values``); its NaN
+        entries take the BMU's codebook values, its observed entries are kept. Works
+        whatever ``missing_values`` is; ``max_missing_fraction`` applies.
+
+        Parameters
+        ----------
+        data : array-like
+            Shape (n_samples, num_features) or (num_features,), NaN where missing.
+
+        Returns
+        -------
+        torch.Tensor or numpy.ndarray
+            Same shape as ``data``, without NaN: a tensor on the map's device for tensor
+            input, a numpy array otherwise.
+
+        Raises
+        ------
+        ValueError
+            For infinite values, a row that is entirely NaN, or rows above
+            ``max_missing_fraction``.
+        """
+        one = _is_single_sample(data)
+        samples = as_data(
+            data, name="data", num_features=self.num_features, dtype=self.weights.dtype,
+            device=self.weights.device, missing_values="ignore",
+            max_missing_fraction=self.max_missing_fraction,
+        )
+        holes = torch.isnan(samples)
+        filled = samples
+        if bool(holes.any()):
+            _, idx = search_bmus(samples, self._codebook(), self._cross_distance, k=1,
+                                 missing=True)
+            filled = torch.where(holes, self._codebook()[idx[:, 0]], samples)
+        filled = filled[0] if one else filled
+        return filled if isinstance(data, torch.Tensor) else filled.cpu().numpy()
 
     def quantization_error(self, data: Any) -> float:
         """Mean distance from each sample to its BMU, in the map's distance metric."""
-        samples = self._check_data(data)
+        samples = self._check_data(data, missing=True)
         dist, _ = self._best_units(samples, 1)
         return float(dist[:, 0].contiguous().mean())
 
@@ -541,7 +618,7 @@ class SOM(EstimatorProtocol, BaseSOM):
         hexagons on a hexagonal grid, across the wrap when ``pbc`` is on. Returns NaN with
         a warning on a 1×1 map.
         """
-        samples = self._check_data(data)
+        samples = self._check_data(data, missing=True)
         if self.x * self.y == 1:
             warnings.warn("The topographic error is not defined for a 1-by-1 map.",
                           TorchSOMWarning, stacklevel=2)

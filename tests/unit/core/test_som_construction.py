@@ -85,7 +85,7 @@ def test_coord_distances_sq_is_symmetric_and_wraps() -> None:
         ({"neighborhood_function": "gauss"}, r"Invalid neighborhood function.*'gaussian'"),
         ({"search_backend": "gpu"}, r"search_backend='gpu' is not valid.*'auto', 'faiss', 'torch'"),
         ({"initialization_mode": "grid"}, r"initialization_mode='grid'.*'pca', 'random'"),
-        ({"algorithm": "online"}, r"algorithm='online'.*'batch', 'minibatch'"),
+        ({"algorithm": "sgd"}, r"algorithm='sgd'.*'batch', 'minibatch', 'online'"),
         ({"pbc": "yes"}, r"pbc must be True or False; got 'yes'"),
         ({"random_seed": -1}, r"random_seed must be an int >= 0"),
         ({"device": "tpu"}, r"device must be"),
