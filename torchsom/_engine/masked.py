@@ -113,10 +113,7 @@ class MaskedBatchRule(BatchRule):
         """Masked search of a block against the epoch's codebook, then accumulate it."""
         dist, idx = masked_topk_bmus(staged, self.codebook, k=self.two,
                                      prefer_numpy=self.ops.name == "numpy")
-        best.copy_(idx[:, 0])
-        best_value.copy_(dist[:, 0])
-        if second is not None and self.two == 2:
-            second.copy_(idx[:, 1])
+        self._record(dist, idx, best, best_value, second)
         step = chunk_size_for(self.codebook.shape[0])
         for start in range(0, staged.shape[0], step):  # bounded scratch: chunk × F
             block = staged[start : start + step]

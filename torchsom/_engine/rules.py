@@ -320,10 +320,7 @@ class BatchRule:
         codebook and accumulate it."""
         dist, idx = topk_bmus(staged, self.codebook, self.cross, k=self.two, exact=True,
                               prefer_numpy=self.ops.name == "numpy")
-        best.copy_(idx[:, 0])
-        best_value.copy_(dist[:, 0])
-        if second is not None and self.two == 2:
-            second.copy_(idx[:, 1])
+        self._record(dist, idx, best, best_value, second)
         step = chunk_size_for(self.codebook.shape[0])
         for start in range(0, staged.shape[0], step):  # bounded scratch: chunk × F
             block = staged[start : start + step]
@@ -332,6 +329,14 @@ class BatchRule:
             self._sums.index_add_(0, best[start : start + step], shifted)
         self._counts += torch.bincount(best, minlength=self._counts.shape[0]).to(
             self._counts.dtype)
+
+    def _record(self, dist: torch.Tensor, idx: torch.Tensor, best, best_value,
+                second) -> None:
+        """Copy a search's (m, k) results into the epoch's buffers (m,)."""
+        best.copy_(idx[:, 0])
+        best_value.copy_(dist[:, 0])
+        if second is not None and self.two == 2:
+            second.copy_(idx[:, 1])
 
     def distances(self, best_value, sample_sq):
         """The search already returned exact distances."""

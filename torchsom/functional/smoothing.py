@@ -16,7 +16,7 @@ float64, i.e. half the dtype's epsilon). A weight ``h`` below that bound moves a
 ``lr · h · (x − w)``, less than half a unit in the last place of any codebook entry of
 magnitude ``|x − w|`` or more, so dropping it leaves a float32 codebook as it was. It also
 keeps every neighbourhood weight, and every product of two of them, a normal float:
-subnormal operands cost some x86 cores (notably Intel's) up to a hundred cycles each, and
+subnormal operands are slow on some x86 cores (notably Intel's), and
 the far tail of a narrow gaussian is exactly where they would appear.
 """
 

@@ -1,6 +1,6 @@
 """No hot tensor of a fit holds subnormal floats, whatever the CPU.
 
-Subnormal operands cost some x86 cores (notably Intel's) up to a hundred cycles each, so a
+Subnormal operands are slow on some x86 cores (notably Intel's), so a
 fit whose neighbourhood tail underflows into them runs several times slower there. The
 check below looks at the values themselves, so it fails on any machine.
 """
