@@ -15,14 +15,28 @@ def test_functional_initialize_weights() -> None:
     data = torch.randn(30, 3, generator=torch.Generator().manual_seed(0))
     template = torch.zeros(4, 5, 3)
     pca = initialization.initialize_weights(template, data, mode="pca", topology="hexagonal")
-    assert pca.shape == (4, 5, 3) and torch.isfinite(pca).all()
+    assert pca.shape == (4, 5, 3) and pca.dtype == torch.float32
+    # float64 reference: the principal axes and standard deviations of the data
+    centred = data.double() - data.double().mean(0)
+    _, singular, axes = torch.linalg.svd(centred, full_matrices=False)
+    stds = singular[:2] / math.sqrt(len(data) - 1)
+    offsets = pca.double().reshape(-1, 3) - data.double().mean(0)
+    along = offsets @ axes[:2].T  # (20, 2): coordinates on the first two components
+    # the codebook lies in the principal plane, centred on the mean ...
+    torch.testing.assert_close(along @ axes[:2], offsets, atol=1e-5, rtol=0)
+    # ... and spans ±√3 standard deviations along each axis (the 5 columns of the 4×5
+    # hexagonal grid are its longer side, so they follow the first component)
+    spans = along.abs().amax(0)
+    torch.testing.assert_close(spans, math.sqrt(3) * stds, atol=1e-5, rtol=1e-5)
+    assert float(along[:, 0].reshape(4, 5).std(0).max()) < 0.4 * float(stds[0])  # rows ⟂ PC1
     random = initialization.initialize_weights(template, data, mode="random")
     assert random.shape == (4, 5, 3)
     # every random neuron is one of the samples
     assert all(bool((data == w).all(1).any()) for w in random.reshape(-1, 3))
     with pytest.raises(ValueError, match="PCA initialization needs at least 2 features"):
         initialization.initialize_weights(template[..., :1], data[:, :1], mode="pca")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^mode='kmeans' is not valid; only 'random' or "
+                       r"'pca' are allowed\.$"):
         initialization.initialize_weights(template, data, mode="kmeans")
 
 
