@@ -39,7 +39,8 @@ UNIT = TESTS / "unit"
 NO_MIRROR: dict[str, str] = {
     "__main__.py": "only hands over to cli.main.main(); tests/unit/cli/test_main.py runs "
                    "`python -m torchsom`",
-    "version.py": "reads the installed version from the package metadata; nothing of its own",
+    "version.py": "reads the installed version from the package metadata; "
+                  "tests/compat/test_public_api.py checks it",
 }
 
 #: test files under tests/unit/ (path relative to it) that test no single module → why
