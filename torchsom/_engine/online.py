@@ -33,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from torchsom._engine import online_jit
 from torchsom._engine.ops import ArrayOps
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS, elementwise, is_separable
 from torchsom.functional.smoothing import GridIndex, GridKernel, negligible_weight
@@ -46,6 +47,8 @@ _TABLE_BUDGET = 2_000_000
 DEFAULT_BLOCK = 1024
 #: windows whose views the numpy loop keeps (a 25×15 map uses a few hundred)
 _VIEW_CACHE = 8192
+#: rows per block when the per-sample squares are computed (keeps temporaries in cache)
+_SQUARES_CHUNK = 1024
 
 StepSchedule = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 
@@ -242,9 +245,11 @@ class OnlineRule:
         self.kernels = _kernels(ops)
         # the numpy euclidean loop, written out (no per-step calls through helpers)
         self._fast = ops.xp is np and self.cross is None
+        self.compiled = self._fast and online_jit.AVAILABLE
         self._views: dict[tuple[int, int, int, int], tuple] = {}  # window bounds → views
 
     _masked = False  # the masked variant trains on data with NaN (see _engine.masked)
+    compiled = False  # set by _allocate: the numpy loop runs compiled (see online_jit)
 
     def _queries(self, staged):
         """The search vectors ``[−2 (x − c) | 1]`` (m, F + 1) of a staged block (numpy)."""
@@ -257,8 +262,12 @@ class OnlineRule:
     # ---------------------------------------------------------------- contract
     def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None):
         """``x − c`` (m, F) of ``samples[order]`` in the backend, contiguous."""
-        picked = samples if order is None else samples[order.to(samples.device)]
-        shifted = picked if self.center is None else picked - self.center
+        if order is None:
+            shifted = samples.clone() if self.center is not None else samples.contiguous()
+        else:  # index_select writes one new block, which the shift then reuses
+            shifted = samples.index_select(0, order.to(samples.device))
+        if self.center is not None:
+            shifted.sub_(self.center)
         return self.ops.array(shifted.contiguous())
 
     def begin(self, learning_rate: float, kernel: GridKernel) -> None:
@@ -266,8 +275,13 @@ class OnlineRule:
 
     def sample_squares(self, samples: torch.Tensor):
         """``‖x − c‖²`` per sample (n,), the term :meth:`distances` adds back."""
-        shifted = samples if self.center is None else samples - self.center
-        return self.ops.array(torch.linalg.vecdot(shifted, shifted))
+        out = torch.empty(samples.shape[0], dtype=samples.dtype, device=samples.device)
+        for start in range(0, samples.shape[0], _SQUARES_CHUNK):  # bounded temporaries
+            block = samples[start : start + _SQUARES_CHUNK]
+            if self.center is not None:
+                block = block - self.center
+            torch.linalg.vecdot(block, block, out=out[start : start + _SQUARES_CHUNK])
+        return self.ops.array(out)
 
     def step(self, staged, best, best_value, second) -> None:
         """Search and update for each staged sample in turn (see the module notes)."""
@@ -368,6 +382,9 @@ class OnlineRule:
         variant scales the weights by the sample's observed features first and refreshes
         the window's squares instead of its norms.
         """
+        if self.compiled and not self._masked:
+            self._run_compiled(staged, best, best_value, second, tables, row_reach, col_reach)
+            return
         x, y, features, masked = self.x, self.y, self.features, self._masked
         augmented, scores = self.augmented, self.scores
         views = self._views
@@ -421,6 +438,25 @@ class OnlineRule:
             else:
                 window_t.lerp_(targets[i], weights_t)
                 sq_norms(window, window_norms)
+
+    def _run_compiled(self, staged, best, best_value, second, tables, row_reach,
+                      col_reach) -> None:
+        """:meth:`_run_numpy` as one compiled call (see :mod:`torchsom._engine.online_jit`)."""
+        augmented = self.augmented
+        dtype = augmented.dtype
+        factored = len(tables) == 2
+        if factored:
+            rows = tables[0].reshape(tables[0].shape[0], -1)
+            cols = tables[1].reshape(tables[1].shape[0], -1)
+            table = np.zeros((1, 1, 1, 1), dtype)
+        else:
+            rows = cols = np.zeros((1, 1), dtype)
+            table = tables[0][..., 0]
+        online_jit.online_block(
+            augmented, staged, best, best_value, best if second is None else second,
+            rows, cols, table, factored, self.neighbourhood.hex,
+            np.asarray(row_reach, dtype=np.int64), np.asarray(col_reach, dtype=np.int64),
+            self.x, self.y, second is not None, dtype.type(0))
 
     def _window_views(self, r0: int, r1: int, c0: int, c1: int) -> tuple:
         """numpy and torch views of one window of the codebook, of its norms (squares in
