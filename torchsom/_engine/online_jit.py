@@ -17,7 +17,8 @@ by numba (``cache=True``), so the compile cost (about a second) is paid once per
 and version.
 
 numba is optional (``pip install "torchsom[fast]"``); without it the rule keeps its numpy
-loop, with the same results to rounding.
+loop, with the same results to rounding. It is imported on the first online fit, not with
+the package (the import and the cache load cost about a second, once per process).
 """
 
 from __future__ import annotations
@@ -131,11 +132,23 @@ def _online_block(augmented, staged, best, best_value, second, rows, cols, table
                 neuron[features] = norm
 
 
-if AVAILABLE:  # pragma: no branch - numba is in the dev install
+_COMPILED: dict[str, object] = {}
+
+
+def online_block(*args) -> None:
+    """:func:`_online_block`, compiled on first use (numba is imported then, not with the
+    package: importing it costs about a second)."""
+    kernel = _COMPILED.get("online_block")
+    if kernel is None:
+        kernel = _COMPILED["online_block"] = _compile()
+    kernel(*args)
+
+
+def _compile():
+    global _scores
     import numba
 
-    _compile = numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
-    _scores = _compile(_scores)
-    online_block = _compile(_online_block)
-else:  # pragma: no cover - exercised where numba is absent
-    online_block = None
+    jit = numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
+    if not hasattr(_scores, "py_func"):  # not compiled yet
+        _scores = jit(_scores)
+    return jit(_online_block)

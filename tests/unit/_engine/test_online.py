@@ -293,14 +293,14 @@ def test_numpy_loop_without_the_compiled_kernel(monkeypatch, topology, pbc, dtyp
     expected, _, _ = reference_online(codebook, data, _orders(len(data)), positions, periods,
                                       kernel, cross, topology=topology)
     tolerance = 2e-4 if dtype == torch.float32 else 1e-9
-    for available in (False, online_jit.online_block is not None):
+    for available in (False, online_jit.AVAILABLE):
         monkeypatch.setattr(online_jit, "AVAILABLE", available)
         trained, _, _ = engine_online(codebook, data, topology, pbc, kernel, cross, "numpy",
                                       x=6, y=3)
         torch.testing.assert_close(trained.double(), expected, rtol=tolerance, atol=tolerance)
 
 
-@pytest.mark.skipif(online_jit.online_block is None, reason="needs numba")
+@pytest.mark.skipif(not online_jit.AVAILABLE, reason="needs numba")
 def test_compiled_kernel_source_runs_as_python():
     """The kernel's Python source (what numba compiles) gives the compiled results: BMUs,
     second BMUs, scores and the moved codebook with its norms column."""
@@ -313,7 +313,7 @@ def test_compiled_kernel_source_runs_as_python():
     cols = np.exp(-np.arange(-(y - 1), y) ** 2 / 2.0)[None].repeat(steps, 0)
     reach = np.full(steps, 1, np.int64)
     results = []
-    for kernel in (online_jit.online_block, online_jit.online_block.py_func):
+    for kernel in (online_jit.online_block, online_jit._online_block):  # compiled, Python
         codebook = augmented.copy()
         best, second = np.empty(steps, np.int64), np.empty(steps, np.int64)
         value = np.empty(steps)
@@ -327,3 +327,15 @@ def test_compiled_kernel_source_runs_as_python():
     assert not np.allclose(codebook, augmented)  # the steps moved the codebook
     first = np.argmin(((augmented[:, :-1] - staged[0]) ** 2).sum(1))
     assert best[0] == first
+
+
+def test_numba_is_imported_by_the_first_online_fit_not_by_the_package():
+    import subprocess
+    import sys
+
+    code = ("import sys, torch, torchsom; assert 'numba' not in sys.modules; "
+            "torchsom.SOM(3, 3, 2, epochs=1, algorithm='online').fit(torch.randn(20, 2), "
+            "verbose=False); print('numba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == str(online_jit.AVAILABLE)
