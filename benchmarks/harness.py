@@ -9,7 +9,9 @@ on first use):
 * sweep: per-step time of our mini-batch rule (batch 16 and 256) and batch rule over
   features {4, 16, 64, 256, 1024} × maps {10×10, 18×14, 25×15, 50×50} at 1 thread, with
   its compute floor, its flush-denormal sensitivity and torchsom 1.3.1's time at the same
-  point (``benchmarks/sweep.py``).
+  point (``benchmarks/sweep.py``);
+* extras (complete runs, or ``--part extras``): the online rule against MiniSom's train and
+  the scale-out measurements, streaming and 2 ranks (``benchmarks/extras.py``).
 
 A complete run (no selection) writes ``benchmarks/results/latest.json`` and regenerates
 ``BENCHMARKS.md`` from that run alone. A selective run writes ``.bench/results/partial.json``
@@ -41,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import configs as cfg
-from benchmarks import probes, schema, sweep
+from benchmarks import extras, probes, schema, sweep
 from benchmarks.data import data_path
 from benchmarks.entries import run_entries, skipped_entry
 from benchmarks.envs import ensure_envs, frozen
@@ -50,7 +52,7 @@ from benchmarks.supervise import REPO, child_env, log
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "latest.json"
 PROFILE_DIR = REPO / "benchmarks" / "results" / "profiles"
 RUNNERS = REPO / "benchmarks" / "runners"
-PARTS = ("all", "targets", "sweep")
+PARTS = ("all", "targets", "sweep", "extras")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -60,7 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="\n\n".join(__doc__.split("\n\n")[1:]),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--part", choices=PARTS, default="all",
-                   help="targets (whole-fit configurations), sweep (per-step points) or all")
+                   help="targets (whole-fit configurations), sweep (per-step points), extras "
+                   "(online rule vs MiniSom; streaming and 2 ranks) or all")
     p.add_argument("--smoke", action="store_true",
                    help="one tiny config through every variant and one tiny sweep point")
     p.add_argument("--only", help="comma-separated globs on config ids or groups")
@@ -121,7 +124,8 @@ def is_complete(args: argparse.Namespace) -> bool:
 
 def plan(args) -> list[tuple[cfg.Config, list[cfg.Variant]]]:
     """The configurations and their variants this run measures."""
-    if args.part == "sweep" or (args.points and not args.only and args.part != "targets"):
+    if args.part in ("sweep", "extras") or (
+            args.points and not args.only and args.part != "targets"):
         return []
     confs = cfg.smoke_configs() if args.smoke else cfg.full_configs()
     cfg.validate(confs)
@@ -136,7 +140,8 @@ def plan(args) -> list[tuple[cfg.Config, list[cfg.Variant]]]:
 
 def plan_sweep(args) -> list[sweep.SweepPoint]:
     """The sweep points this run measures."""
-    if args.part == "targets" or (args.only and not args.points and args.part != "sweep"):
+    if args.part in ("targets", "extras") or (
+            args.only and not args.points and args.part != "sweep"):
         return []
     points = sweep.smoke_points() if args.smoke else sweep.full_points()
     return sweep.select_points(points, args.points)
@@ -245,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.bench_dir = args.bench_dir.resolve()
     todo, points = plan(args), plan_sweep(args)
-    if not todo and not points:
+    extra_parts = [] if args.smoke or args.only or args.points or args.variants else (
+        list(extras.PARTS) if args.part in ("all", "extras") else [])
+    if not todo and not points and not extra_parts:
         log("nothing selected")
         return 2
     backends = sorted({v.backend for _, vs in todo for v in vs} | {"ours"}
@@ -263,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
 
         log(f"[sweep] {len(points)} point(s), cap {args.point_cap:g} s per point and backend")
         sweep_section = run_sweep(points, pythons, args)
+    extra_results = extras.run_extras(extra_parts, args.out.parent) if extra_parts else None
     bmu = [] if (args.smoke or not todo) else [
         p for t in args.thread_list
         if (p := probes.micro_probe(pythons, "bmu", t, args.bench_dir, args.device))]
@@ -276,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         found["profiles"] = profile(pythons, args, sweep_section)
     doc = build_doc(args, argv, todo, entries, sweep_section, found, backends, started)
+    if extra_results is not None:
+        doc["extras"] = extra_results
     problems = schema.validate(doc)
     if problems:
         log("[schema] " + "\n[schema] ".join(problems))
@@ -302,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if bad or problems else 0
     failed = [e for e in entries if e["status"] == "error"]
     failed += [r for r in (sweep_section or {}).get("results", []) if r["status"] == "error"]
+    failed += [r for r in (extra_results or {}).values() if r["status"] == "error"]
     return 1 if problems or failed else 0
 
 

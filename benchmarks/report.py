@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks import extras, report_sweep
 from benchmarks import report_sections as sections
-from benchmarks import report_sweep
 from benchmarks.report_format import table
 from benchmarks.report_results import Results
 from benchmarks.report_targets import further, headline
@@ -62,6 +62,7 @@ def markdown(res: Results, figure_name: str | None, title: str = "Benchmarks",
     lines += targets_section(res)
     lines += report_sweep.section(res, figure_name)
     lines += sections.configurations(res) + sections.memory(res) + sections.not_measured(res)
+    lines += extras.section(res.doc.get("extras"))
     lines += sections.bmu(res) + sections.profiles(res) + sections.noise(res)
     lines += sections.method(res) + sections.parameters()
     return "\n".join(lines) + "\n"

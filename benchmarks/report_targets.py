@@ -150,7 +150,44 @@ def headline(res: Results) -> list[Row]:
         legacy_sweep_row(res),
         floor_sweep_row(res),
         denormal_row(res),
+        *extras_rows(res),
     ]
+
+
+def extras_rows(res: Results) -> list[Row]:
+    """The online rule and the scale-out targets, when the run measured them."""
+    found = res.doc.get("extras") or {}
+    rows: list[Row] = []
+    online = found.get("online")
+    if online:
+        label = "Online rule 16000×300, 25×15 (1 thread) vs MiniSom train: ≥ 20×"
+        if online["status"] == "ok":
+            r = online["result"]
+            walls = r["median_wall_s"]
+            rows.append((label, f"ours {walls['ours']:.2f} s vs minisom {walls['minisom']:.2f} s"
+                         f" → {r['ratio']:.1f}×", verdict(r["ratio"] >= r["target"]), res.cpu))
+        else:
+            rows.append((label, "not measured (error)", verdict(None), res.cpu))
+    scale = found.get("scale")
+    result = scale.get("result", {}) if scale and scale["status"] == "ok" else {}
+    stream = result.get("stream")
+    if scale:
+        label = "Streaming 10⁷×50 `.npy`: throughput ≥ 70 % of in-memory, RssAnon < 300 MB"
+        if stream:
+            peak = stream["runs"]["memmap"]["peak_above_baseline_mb"]
+            rows.append((label, f"{stream['throughput_ratio']:.0%}, +{peak:.0f} MB",
+                         verdict(stream["throughput_ratio"] >= 0.7 and peak < 300), res.cpu))
+        else:
+            rows.append((label, "not measured", verdict(None), res.cpu))
+        for run in result.get("ranks", []) or [None]:
+            if run is None:
+                rows.append(("2 ranks vs 1 (batch rule, 10⁶×50): ≥ 1.7×", "not measured",
+                             verdict(None), res.cpu))
+                continue
+            rows.append((f"2 ranks vs 1, batch rule 10⁶×50, {run['map']}: ≥ 1.7×",
+                         f"{run['one_rank_seconds']:.1f} s vs {run['two_rank_seconds']:.1f} s"
+                         f" → {run['speedup']:.2f}×", verdict(run["speedup"] >= 1.7), res.cpu))
+    return rows
 
 
 # ---------------------------------------------------------------------------- further checks

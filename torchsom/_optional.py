@@ -9,7 +9,7 @@ from types import ModuleType
 __all__ = ["EXTRAS", "is_available", "import_optional"]
 
 #: package import name → pip extra that installs it
-EXTRAS = {"faiss": "faiss", "pyarrow": "parquet", "yaml": "yaml"}
+EXTRAS = {"faiss": "faiss", "pyarrow": "parquet", "yaml": "yaml", "numba": "fast"}
 
 
 def is_available(module: str) -> bool:

@@ -1,8 +1,10 @@
 """The training engine (private): one driver, one object per training rule, two array
 backends, and the thread policy.
 
-* :mod:`~torchsom._engine.driver`: :func:`train_epochs`, the single path of every fit,
-  and :class:`Run`, a training run fed chunk by chunk (``partial_fit`` keeps one).
+* :mod:`~torchsom._engine.driver`: :func:`train_epochs`, the single path of every fit;
+  :mod:`~torchsom._engine.run`: :class:`Run`, a training run fed chunk by chunk
+  (``partial_fit`` keeps one); :mod:`~torchsom._engine.plan`: :class:`FitPlan`,
+  :class:`FitControl` and :func:`build_rule` (which rule and backend a plan gets).
 * :mod:`~torchsom._engine.rules`: :class:`MinibatchRule` and :class:`BatchRule`, each with
   the contract ``stage`` / ``begin`` / ``step`` / ``distances`` / ``end``.
 * :mod:`~torchsom._engine.sources`: in-memory arrays, memmaps, DataLoaders and iterables,
@@ -10,7 +12,9 @@ backends, and the thread policy.
 * :mod:`~torchsom._engine.tally`: per-epoch QE and TE, whole or chunk by chunk.
 * :mod:`~torchsom._engine.checkpoint`: what a checkpoint holds and when it is written.
 * :mod:`~torchsom._engine.distributed`: data-parallel training over ``torch.distributed``.
-* :mod:`~torchsom._engine.online`: :class:`OnlineRule`, one sample per step.
+* :mod:`~torchsom._engine.online`: :class:`OnlineRule`, one sample per step, with its
+  per-step tables in :mod:`~torchsom._engine.step_tables` and its loop compiled by
+  :mod:`~torchsom._engine.online_jit` when numba is installed.
 * :mod:`~torchsom._engine.masked`: the three rules on data with missing values (NaN);
   :mod:`~torchsom._engine.variants` builds them and the online rule.
 * :mod:`~torchsom._engine.ops`: the numpy (CPU) and torch (any device) array backends.

@@ -97,14 +97,11 @@ class NumpyOps(ArrayOps):
         np.multiply(row_table.take(row_index.take(best), axis=0),
                     key_table.take(key_index.take(best), axis=0), out=out)
 
-    if hasattr(np, "vecdot"):  # numpy >= 2: a ufunc, no Python wrapper per call
-        @staticmethod
-        def column_sq_norms(matrix, out):
-            np.vecdot(matrix, matrix, axis=0, out=out)
-    else:  # pragma: no cover - numpy 1.x
-        @staticmethod
-        def column_sq_norms(matrix, out):
-            np.einsum("fn,fn->n", matrix, matrix, out=out)
+    @staticmethod
+    def column_sq_norms(matrix, out):
+        # einsum, not vecdot(axis=0): vecdot reduces along the strided axis, 4x slower on a
+        # (300, 375) codebook and on (1024, 2500) (numpy 2.4, one thread)
+        np.einsum("fn,fn->n", matrix, matrix, out=out)
 
     def row_sq_norms(self, matrix):
         return np.einsum("nf,nf->n", matrix, matrix)

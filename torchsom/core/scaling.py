@@ -17,7 +17,8 @@ import torch
 
 from torchsom._engine.checkpoint import Checkpointer, FitState, check_resumable
 from torchsom._engine.distributed import Collective, RankFailure
-from torchsom._engine.driver import FitControl, Run
+from torchsom._engine.plan import FitControl
+from torchsom._engine.run import Run
 from torchsom._engine.sources import DataSource, TensorSource, as_source
 from torchsom._validation import check_int
 from torchsom.functional.bmu import reference_point

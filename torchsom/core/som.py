@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from torchsom._engine import FitPlan, search_bmus, train_epochs
-from torchsom._engine.online import per_step_schedule
+from torchsom._engine.step_tables import per_step_schedule
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core import scaling
