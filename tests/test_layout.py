@@ -3,9 +3,9 @@
 The rule, read from the package at test time (a new module is checked the day it lands):
 
 * ``torchsom/<pkg>/<name>.py`` is tested in ``tests/unit/<pkg>/test_<name>.py``; a module at
-  the top (``torchsom/<name>.py``) in ``tests/unit/test_<name>.py``. Leading underscores
-  are dropped (``_base.py`` → ``test_base.py``), and a package's ``__init__.py`` is named
-  ``package``.
+  the top (``torchsom/<name>.py``) in ``tests/unit/test_<name>.py``. Underscores around
+  the name are dropped (``_base.py`` → ``test_base.py``, ``__main__.py`` →
+  ``test_main.py``), and a package's ``__init__.py`` is named ``package``.
 * Test file names are unique across ``tests/`` (most test folders are not packages, so two
   files of the same name cannot both be imported). Where the short name is taken, the file
   carries its package's name too: ``test_<package>_<name>.py`` (``functional/metrics.py`` →
@@ -91,7 +91,7 @@ def _modules() -> list[Path]:
 
 
 def _stem(name: str) -> str:
-    return "package" if name == "__init__" else name.lstrip("_")
+    return "package" if name == "__init__" else name.strip("_")
 
 
 def _qualifier(package_parts: tuple[str, ...]) -> str:
@@ -186,6 +186,7 @@ def test_cross_module_entries_are_current() -> None:
         ("sklearn/__init__.py", ["test_sklearn_package.py"], ["test_sklearn.py"]),
         ("_engine/masked.py", ["test_masked.py", "test_engine_masked.py"],
          ["test__engine_masked.py"]),
+        ("__main__.py", ["test_main.py", "test_torchsom_main.py"], ["test___main__.py"]),
     ],
 )
 def test_mirror_names(module: str, accepted: list[str], refused: list[str]) -> None:
