@@ -108,7 +108,7 @@ def fit_source(som: Any, data: Any, options: FitOptions) -> torch.Tensor | DataS
         source = as_source(data, features=som.num_features, dtype=som.weights.dtype,
                            device=som.weights.device, batch_size=som.batch_size,
                            n_samples=options.n_samples,
-                           check=lambda raw: som._check_data(raw, missing=True))
+                           check=lambda raw: som.internals.check_data(raw, missing=True))
     except (TypeError, ValueError) as exc:
         if options.distributed:
             collective = Collective(options.process_group)
@@ -192,7 +192,7 @@ class PartialFit:
 
     def __init__(self, som: Any, n_samples: int, first: torch.Tensor) -> None:
         self.n_samples = n_samples
-        plan = som._fit_plan(False)
+        plan = som.internals.fit_plan(False)
         self.codebook = som.weights.detach().reshape(som.x * som.y, som.num_features)
         center = reference_point(first) if plan.cross_distance is euclidean_cross else None
         self.run = Run(plan, self.codebook, center, som.batch_size,
@@ -230,8 +230,9 @@ def partial_fit(som: Any, batch: Any, n_samples: int | None) -> None:
     ``SOM.partial_fit``)."""
     if n_samples is not None:
         check_int("n_samples", n_samples, 1)
-    samples = som._check_data(batch, name="batch")
-    state = getattr(som, "_partial", None)
+    internals = som.internals
+    samples = internals.check_data(batch, name="batch")
+    state = internals.partial_run
     if state is None:
         if n_samples is None:
             raise ValueError(
@@ -240,11 +241,11 @@ def partial_fit(som: Any, batch: Any, n_samples: int | None) -> None:
                 "samples, over the map's epochs."
             )
         state = PartialFit(som, int(n_samples), samples)
-        som._partial = state
+        internals.partial_run = state
     elif n_samples is not None and int(n_samples) != state.n_samples:
         raise ValueError(f"n_samples={n_samples} differs from the n_samples={state.n_samples} "
                          "given on the first partial_fit call; leave it out on later calls "
                          "(call fit, or initialize_weights, to start a new schedule).")
     state.feed(som, samples)
-    som._search_strategy.rebuild_index(som.weights)
+    internals.weights_changed()
 

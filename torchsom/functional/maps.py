@@ -9,7 +9,7 @@ Nothing loops over samples in Python; per-neuron statistics use scatter operatio
 the U-matrix and retrieval work on a neighbour table of shape (n_neurons, k) (``-1`` marks
 a missing neighbour), in chunks that bound memory.
 
-Inputs are assumed valid (the public entry points in :mod:`torchsom.core.mapping` check
+Inputs are assumed valid (the public entry points in :mod:`torchsom.core.maps` check
 them).
 """
 
