@@ -3,8 +3,8 @@ data sources, checkpoints (through the map file format), resumption, data-parall
 training and the running state of ``partial_fit``.
 
 The engine (:mod:`torchsom._engine`) does the work; this module ties it to the map: it
-checks the options, reads and writes checkpoints with :mod:`torchsom.io`, and keeps
-``partial_fit``'s run between calls.
+checks the options, reads and writes checkpoints as map files
+(:mod:`torchsom.core.persistence`), and keeps ``partial_fit``'s run between calls.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from torchsom._engine.distributed import Collective, RankFailure
 from torchsom._engine.driver import FitControl, Run
 from torchsom._engine.sources import DataSource, TensorSource, as_source
 from torchsom._validation import check_int
+from torchsom.core.container import read_entries
+from torchsom.core.persistence import save_som
 from torchsom.functional.bmu import reference_point
 from torchsom.functional.distances import euclidean_cross
 
@@ -152,9 +154,7 @@ def _source_info(data: torch.Tensor | DataSource) -> dict[str, Any]:
 def _read_checkpoint(path: Any, settings: dict[str, str], data: torch.Tensor | DataSource,
                      world: int) -> tuple[FitState, torch.Tensor]:
     """The fit state and the weights stored in a checkpoint (checked against this fit)."""
-    from torchsom import io
-
-    metadata, tensors = io.read_entries(path)
+    metadata, tensors = read_entries(path)
     state = FitState.from_entries(path, metadata, tensors)
     check_resumable(state, settings, _source_info(data), world, path)
     return state, tensors["weights"]
@@ -162,7 +162,6 @@ def _read_checkpoint(path: Any, settings: dict[str, str], data: torch.Tensor | D
 
 def _writer(som: Any):
     """``write(path, state)``: the map, with the fit's history so far, plus the state."""
-    from torchsom import io
 
     def write(path: Any, state: FitState) -> None:
         history = (som.quantization_errors_, som.topographic_errors_, som.epochs_trained_)
@@ -171,7 +170,7 @@ def _writer(som: Any):
         som.epochs_trained_ = history[2] + len(state.quantization)
         try:
             metadata, tensors = state.entries()
-            io.save_som(som, path, extra_metadata=metadata, extra_tensors=tensors)
+            save_som(som, path, extra_metadata=metadata, extra_tensors=tensors)
         finally:
             som.quantization_errors_, som.topographic_errors_, som.epochs_trained_ = history
 

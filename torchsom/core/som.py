@@ -18,7 +18,7 @@ from torchsom._engine import FitPlan, search_bmus, train_epochs
 from torchsom._engine.online import per_step_schedule
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
-from torchsom.core import retrieval, scaling
+from torchsom.core import persistence, retrieval, scaling
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.maps import dispatch
 from torchsom.core.parameters import (
@@ -796,16 +796,12 @@ class SOM(EstimatorProtocol, BaseSOM):
     # ------------------------------------------------------------------ persistence
     def save(self, path: Any) -> None:
         """Save configuration, weights and training history to ``path`` (see :mod:`torchsom.io`)."""
-        from torchsom import io
-
-        io.save_som(self, path)
+        persistence.save_som(self, path)
 
     @classmethod
     def load(cls, path: Any, map_location: Any = None) -> SOM:
         """Load a map written by :meth:`save` (see :mod:`torchsom.io`)."""
-        from torchsom import io
-
-        return io.load_som(path, map_location=map_location, cls=cls)
+        return persistence.load_som(path, map_location, cls=cls)
 
     # ------------------------------------------------------------------ legacy helpers
     def _vectorized_neighborhood(
