@@ -18,7 +18,7 @@ from torchsom._engine import FitPlan, search_bmus, train_epochs
 from torchsom._engine.online import per_step_schedule
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
-from torchsom.core import persistence, retrieval, scaling
+from torchsom.core import evaluation, persistence, retrieval, scaling
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.maps import dispatch
 from torchsom.core.parameters import (
@@ -672,8 +672,6 @@ class SOM(EstimatorProtocol, BaseSOM):
             A dict ``name → float``; its attributes ``k``, ``sigma``, ``n_samples``,
             ``rank_samples`` and ``subsampled`` say how it was computed.
         """
-        from torchsom.core import evaluation
-
         return evaluation.evaluate_som(self, data, k=k, sigma=sigma, sample_size=sample_size,
                                        random_state=random_state)
 
