@@ -17,7 +17,7 @@ from torchsom._registry import check_choice
 from torchsom._validation import as_target, check_bool, check_int
 from torchsom.core.maps._neurons import n_neurons, neighbor_rows
 from torchsom.core.maps.bmu_map import bmu_assignment, check_indices_fit, search_flat_bmus
-from torchsom.functional import maps as F
+from torchsom.functional.members import group_members, retrieval_buffers
 
 __all__ = ["RETRIEVAL_MODES", "collect_samples", "collect_samples_batch", "retrieval_indices"]
 
@@ -58,7 +58,7 @@ def retrieval_indices(
     """
     member_rows, neurons = bmu_assignment(som, bmus_idx_map, samples, name="bmus_idx_map")
     check_indices_fit(member_rows, samples.shape[0], "bmus_idx_map", "historical_samples")
-    members, ptr = F.group_members(member_rows, neurons, n_neurons(som))
+    members, ptr = group_members(member_rows, neurons, n_neurons(som))
     bmus = search_flat_bmus(som, queries, max(1, queries.shape[0]))
     table = None if retrieval_mode == "bmu_only" else neighbor_rows(som, som.neighborhood_order)
     fallback = None
@@ -69,7 +69,7 @@ def retrieval_indices(
         def fallback(rows: torch.Tensor) -> torch.Tensor:
             return cross_distance(queries[rows], codebook)
 
-    return F.retrieval_buffers(bmus, members, ptr, table, fallback, int(min_buffer_threshold))
+    return retrieval_buffers(bmus, members, ptr, table, fallback, int(min_buffer_threshold))
 
 
 def _check_retrieval_args(min_buffer_threshold: Any, return_indices: Any,

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from torchsom.core.maps._neurons import Cell, cells, n_neurons
-from torchsom.functional import maps as F
+from torchsom.functional.members import group_members, match_rows
 
 __all__ = [
     "BMUMap",
@@ -79,7 +79,7 @@ def search_flat_bmus(som: Any, samples: torch.Tensor, batch_size: int = 1024) ->
 def bmus_from_search(som: Any, samples: torch.Tensor, batch_size: int) -> BMUMap:
     """The :class:`BMUMap` of checked ``samples``, from one chunked BMU search."""
     neurons = search_flat_bmus(som, samples, batch_size)
-    members, ptr = F.group_members(
+    members, ptr = group_members(
         torch.arange(samples.shape[0], device=samples.device), neurons, n_neurons(som)
     )
     counts = ptr[1:] - ptr[:-1]
@@ -212,7 +212,7 @@ def bmu_assignment(
             )
         sizes = torch.tensor([p.shape[0] for p in vector_parts], device=device)
         groups = torch.repeat_interleave(torch.tensor(vector_cells, device=device), sizes)
-        found, owner = F.match_rows(data, torch.cat(vector_parts).to(data), groups)
+        found, owner = match_rows(data, torch.cat(vector_parts).to(data), groups)
         samples.append(found.to(device))
         neurons.append(owner.to(device))
     samples_t, neurons_t = torch.cat(samples), torch.cat(neurons)
