@@ -1,7 +1,16 @@
 """The self-organizing map: an ``nn.Module`` holding the codebook and the training loop.
 
 Public methods validate their input once and delegate the arithmetic to
-:mod:`torchsom.functional`; maps, retrieval and clustering live in their own modules.
+:mod:`torchsom.functional` and the training to :mod:`torchsom._engine`; maps
+(:mod:`torchsom.core.maps`), retrieval (:mod:`torchsom.core.retrieval`), evaluation,
+clustering and saving (:mod:`torchsom.core.persistence`) live in their own modules.
+
+Why one module of this size: it holds the one public class, whose methods (the API users
+know, from construction and ``fit`` to maps, retrieval, clustering and saving) are front
+doors of a few lines each: check the input, delegate. Most of its length is their
+documentation (the parameters, the training rules). :class:`SOMInternals`, the internal
+surface the library's other modules use instead of the map's private attributes, is here
+because this is the only module that reads them.
 """
 
 from __future__ import annotations

@@ -21,6 +21,11 @@ What happens to the figure
   (``plt.get_fignums()``), is returned, and a :class:`~torchsom.exceptions.TorchSOMWarning`
   says how to keep it (``fig.savefig(...)`` or ``save_path=...``).
 
+Why one module of this size: it is the one façade class, whose ~20 ``plot_*`` methods
+(the plotting API users call) each take a few lines to make a figure, call a drawing
+function and finish the figure; the drawing, the figure handling and the analyses live in
+their own modules. Splitting the class over files would hide its surface.
+
 No method changes matplotlib's global style or rcParams: the config's fonts apply
 through a context manager around each figure only. Saving and showing are handled by
 :mod:`torchsom.visualization._display`; the numbers of the elbow analysis come from
