@@ -21,6 +21,10 @@ declares and holds. Writing goes to a temporary file in the destination folder, 
 flushed, synced and then renamed over the destination, so a crash or error at any point
 leaves any previous file intact; a destination that exists but is not a regular file
 (a device, a pipe) is refused rather than replaced.
+
+Why one module of this size: writing and reading are the two halves of one byte layout
+and share its tables (dtype codes, checksum, limits); keeping them together keeps them in
+agreement. Most of the length is the reader checking each header field before trusting it.
 """
 
 from __future__ import annotations
