@@ -1,6 +1,14 @@
 """The input checkers used at every public entry point.
 
 Public methods call these once, at the boundary; internal kernels assume valid input.
+
+Why one module of this size: it holds one idea, turning what a user passed into a checked
+value or an error that names the argument, and it is the only place that does so (the
+project's rule). Most of it is the data path (:func:`as_data`, :func:`as_target`): every
+array-like kind (tensor, ndarray, masked array, DataFrame, nested list), dtype, shape,
+finiteness, magnitude and missing-value rule, with the messages that go with them. The
+scalar and device checks are small and share its message style; splitting them off would
+give two modules with the same job.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from torchsom.clustering.algorithms import (
     default_min_cluster_size,
     extract_clustering_features,
 )
+from torchsom.clustering.elbow import elbow_analysis
 from torchsom.clustering.metrics import (
     GridSpec,
     calinski_harabasz_score,
@@ -49,6 +50,7 @@ __all__ = [
     "davies_bouldin_score",
     "default_max_k",
     "default_min_cluster_size",
+    "elbow_analysis",
     "elbow_curve",
     "extract_clustering_features",
     "find_elbow",

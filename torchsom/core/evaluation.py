@@ -37,7 +37,7 @@ def evaluate_som(
         )
     return evaluate_map(
         data, som.weights.detach(), topology=som.topology, pbc=som.pbc,
-        cross_distance=som._cross_distance, neighborhood=som.neighborhood_fn,
+        cross_distance=som.internals.cross_distance, neighborhood=som.neighborhood_fn,
         sigma=final_sigma(som) if sigma is None else sigma, k=k, sample_size=sample_size,
         random_state=random_state,
     )

@@ -1,7 +1,16 @@
 """The self-organizing map: an ``nn.Module`` holding the codebook and the training loop.
 
 Public methods validate their input once and delegate the arithmetic to
-:mod:`torchsom.functional`; maps, retrieval and clustering live in their own modules.
+:mod:`torchsom.functional` and the training to :mod:`torchsom._engine`; maps
+(:mod:`torchsom.core.maps`), retrieval (:mod:`torchsom.core.retrieval`), evaluation,
+clustering and saving (:mod:`torchsom.core.persistence`) live in their own modules.
+
+Why one module of this size: it holds the one public class, whose methods (the API users
+know, from construction and ``fit`` to maps, retrieval, clustering and saving) are front
+doors of a few lines each: check the input, delegate. Most of its length is their
+documentation (the parameters, the training rules). :class:`SOMInternals`, the internal
+surface the library's other modules use instead of the map's private attributes, is here
+because this is the only module that reads them.
 """
 
 from __future__ import annotations
@@ -18,8 +27,9 @@ from torchsom._engine import FitPlan, search_bmus, train_epochs
 from torchsom._engine.step_tables import per_step_schedule
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
-from torchsom.core import scaling
+from torchsom.core import evaluation, persistence, retrieval, scaling
 from torchsom.core.base_som import BaseSOM
+from torchsom.core.maps import dispatch
 from torchsom.core.parameters import (
     INITIALIZATION_MODES,
     MAX_NEIGHBORHOOD_ORDER,
@@ -206,6 +216,12 @@ class SOM(EstimatorProtocol, BaseSOM):
         self.quantization_errors_: list[float] = []
         self.topographic_errors_: list[float] = []
         self.epochs_trained_ = 0
+
+    # ------------------------------------------------------------------ internal surface
+    @property
+    def internals(self) -> SOMInternals:
+        """The map's internal surface for torchsom's own modules (see :class:`SOMInternals`)."""
+        return SOMInternals(self)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -665,8 +681,6 @@ class SOM(EstimatorProtocol, BaseSOM):
             A dict ``name → float``; its attributes ``k``, ``sigma``, ``n_samples``,
             ``rank_samples`` and ``subsampled`` say how it was computed.
         """
-        from torchsom.core import evaluation
-
         return evaluation.evaluate_som(self, data, k=k, sigma=sigma, sample_size=sample_size,
                                        random_state=random_state)
 
@@ -686,20 +700,16 @@ class SOM(EstimatorProtocol, BaseSOM):
         bmus_data_map: Any = None,
         **kwargs: Any,
     ) -> Any:
-        """Build one map over the grid (see :mod:`torchsom.core.mapping`)."""
-        from torchsom.core import mapping
-
-        return mapping.build_map(self, map_type, data=data, target=target,
+        """Build one map over the grid (see :mod:`torchsom.core.maps`)."""
+        return dispatch.build_map(self, map_type, data=data, target=target,
                                  bmus_data_map=bmus_data_map, **kwargs)
 
     def build_multiple_maps(
         self, map_configs: list[dict[str, Any]], data: Any, target: Any = None,
         batch_size: int = 1024,
     ) -> dict[str, Any]:
-        """Build several maps sharing one BMU search (see :mod:`torchsom.core.mapping`)."""
-        from torchsom.core import mapping
-
-        return mapping.build_multiple_maps(self, map_configs, data, target=target,
+        """Build several maps sharing one BMU search (see :mod:`torchsom.core.maps`)."""
+        return dispatch.build_multiple_maps(self, map_configs, data, target=target,
                                            batch_size=batch_size)
 
     def collect_samples(
@@ -712,10 +722,8 @@ class SOM(EstimatorProtocol, BaseSOM):
         return_indices: bool = False,
         retrieval_mode: str = "bmu_neighborhood_knn",
     ) -> Any:
-        """Collect training samples near a query on the map (see :mod:`torchsom.core.mapping`)."""
-        from torchsom.core import mapping
-
-        return mapping.collect_samples(
+        """Collect training samples near a query on the map (see :mod:`torchsom.core.retrieval`)."""
+        return retrieval.collect_samples(
             self, query_sample, historical_samples, historical_outputs, bmus_idx_map,
             min_buffer_threshold=min_buffer_threshold, return_indices=return_indices,
             retrieval_mode=retrieval_mode,
@@ -731,10 +739,8 @@ class SOM(EstimatorProtocol, BaseSOM):
         return_indices: bool = False,
         retrieval_mode: str = "bmu_neighborhood_knn",
     ) -> list[Any]:
-        """:meth:`collect_samples` for many queries at once (see :mod:`torchsom.core.mapping`)."""
-        from torchsom.core import mapping
-
-        return mapping.collect_samples_batch(
+        """:meth:`collect_samples` for many queries at once (see :mod:`torchsom.core.retrieval`)."""
+        return retrieval.collect_samples_batch(
             self, query_samples, historical_samples, historical_outputs, bmus_idx_map,
             min_buffer_threshold=min_buffer_threshold, return_indices=return_indices,
             retrieval_mode=retrieval_mode,
@@ -797,16 +803,12 @@ class SOM(EstimatorProtocol, BaseSOM):
     # ------------------------------------------------------------------ persistence
     def save(self, path: Any) -> None:
         """Save configuration, weights and training history to ``path`` (see :mod:`torchsom.io`)."""
-        from torchsom import io
-
-        io.save_som(self, path)
+        persistence.save_som(self, path)
 
     @classmethod
     def load(cls, path: Any, map_location: Any = None) -> SOM:
         """Load a map written by :meth:`save` (see :mod:`torchsom.io`)."""
-        from torchsom import io
-
-        return io.load_som(path, map_location=map_location, cls=cls)
+        return persistence.load_som(path, map_location, cls=cls)
 
     # ------------------------------------------------------------------ legacy helpers
     def _vectorized_neighborhood(
@@ -833,6 +835,87 @@ class SOM(EstimatorProtocol, BaseSOM):
                              codebook_t.new_empty(self.num_features + 1, codebook_t.shape[1]))
             self._codebook().copy_(codebook_t.t())
         self._search_strategy.rebuild_index(self.weights)
+
+
+class SOMInternals:
+    """The internal surface of a :class:`SOM`, for torchsom's own modules.
+
+    The maps, sample retrieval, evaluation, saving and loading, fitting from streams,
+    the scikit-learn estimators and the JIT learner use a map through its public API and
+    this object (``som.internals``) only: no module but this one reads the map's private
+    attributes. It is a view (made on each access, holding only the map), so it follows
+    the map through ``set_params``, pickling and copying. Not part of the user API.
+
+    Parameters
+    ----------
+    som : SOM
+        The map it exposes.
+    """
+
+    __slots__ = ("_som",)
+
+    def __init__(self, som: SOM) -> None:
+        self._som = som
+
+    def check_data(self, data: Any, name: str = "data", missing: bool = False) -> torch.Tensor:
+        """``data`` checked and converted to the map's dtype and device, shape (n, F).
+
+        NaN pass (as missing values) only when ``missing`` is true and the map has
+        ``missing_values="ignore"``; every other check is :func:`torchsom._validation.as_data`'s.
+        """
+        return self._som._check_data(data, name, missing=missing)
+
+    def search(self, samples: torch.Tensor, k: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``k`` best units of checked ``samples`` (n, F) by the map's search backend.
+
+        Returns distances (n, k) in the map's metric, ascending, and flat neuron indices
+        ``row * y + col`` (n, k).
+        """
+        return self._som._search_strategy.search(samples, self._som.weights.detach(), k=k)
+
+    def weights_changed(self) -> None:
+        """Bring the search backend up to date after the codebook was written from outside."""
+        self._som._search_strategy.rebuild_index(self._som.weights)
+
+    @property
+    def cross_distance(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """The map's distance as ``(samples (n, F), codebook (m, F)) -> (n, m)``."""
+        return self._som._cross_distance
+
+    @property
+    def generator(self) -> torch.Generator:
+        """The map's own random generator (initialisation and shuffling)."""
+        return self._som._generator
+
+    @property
+    def initial_generator_state(self) -> torch.Tensor | None:
+        """The generator state the construction codebook was drawn from (None if unknown)."""
+        return getattr(self._som, "_construction_rng_state", None)
+
+    @initial_generator_state.setter
+    def initial_generator_state(self, state: torch.Tensor) -> None:
+        self._som._construction_rng_state = state
+
+    def weights_never_set(self) -> bool:
+        """True while the codebook is still the random draw made at construction."""
+        return self._som._weights_never_set()
+
+    def grid_index(self) -> GridIndex:
+        """The grid's geometry (positions, topology, periods) for the smoothing kernels."""
+        return self._som._grid_index()
+
+    def fit_plan(self, verbose: bool = False) -> FitPlan:
+        """The training engine's description of a fit with the current settings."""
+        return self._som._fit_plan(verbose)
+
+    @property
+    def partial_run(self) -> Any:
+        """The ``partial_fit`` schedule in progress, or None."""
+        return getattr(self._som, "_partial", None)
+
+    @partial_run.setter
+    def partial_run(self, run: Any) -> None:
+        self._som._partial = run
 
 
 def _is_single_sample(data: Any) -> bool:

@@ -100,7 +100,7 @@ class SOMEstimatorBase(BaseEstimator):
         the map's generator) when the data has fewer than 2 rows or 2 features.
         """
         som = self._build_map(data.shape[1])
-        samples = som._check_data(data, "X")
+        samples = som.internals.check_data(data, "X")
         mode = self.initialization_mode
         if mode == "pca" and min(samples.shape) < 2:
             mode = "random"
@@ -118,18 +118,19 @@ class SOMEstimatorBase(BaseEstimator):
     @staticmethod
     def _bmu_indices(som: SOM, data: np.ndarray) -> np.ndarray:
         """Flat (row-major) index of each row's best-matching unit, shape (n_samples,)."""
-        coords = som.identify_bmus(som._check_data(data, "X"))
+        coords = som.identify_bmus(som.internals.check_data(data, "X"))
         return (coords[:, 0] * som.y + coords[:, 1]).cpu().numpy()
 
     @staticmethod
     def _distances(som: SOM, data: np.ndarray) -> np.ndarray:
         """Distance of each row to every neuron, shape (n_samples, x·y), float64."""
-        samples = som._check_data(data, "X")
+        internals = som.internals
+        samples = internals.check_data(data, "X")
+        codebook = som.weights.detach().reshape(som.x * som.y, -1)
         parts = []
         with torch.no_grad():
             for chunk in samples.split(_CHUNK_ROWS):
-                parts.append(som._calculate_distances_to_neurons(chunk)
-                             .reshape(chunk.shape[0], -1).cpu())
+                parts.append(internals.cross_distance(chunk, codebook).cpu())
         return torch.cat(parts).numpy().astype(np.float64, copy=False)
 
     @staticmethod

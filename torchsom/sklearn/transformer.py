@@ -148,7 +148,7 @@ class SOMTransformer(TransformerMixin, SOMEstimatorBase):
         if self.activation_width is not None:
             self.activation_width_ = float(self.activation_width)
         else:  # the mean distance to the BMU, searched in chunks
-            mean_qe = self.som_.quantization_error(self.som_._check_data(X, "X"))
+            mean_qe = self.som_.quantization_error(self.som_.internals.check_data(X, "X"))
             self.activation_width_ = mean_qe if mean_qe > 0 else 1.0
         return self
 
@@ -223,7 +223,7 @@ class SOMTransformer(TransformerMixin, SOMEstimatorBase):
         """
         self._check_fitted()
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return -float(self.som_.quantization_error(self.som_._check_data(X, "X")))
+        return -float(self.som_.quantization_error(self.som_.internals.check_data(X, "X")))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns: ``bmu_row, bmu_col`` or ``<encoding>_<row>_<col>``."""
