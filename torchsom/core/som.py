@@ -21,9 +21,10 @@ from torchsom._validation import as_data, check_int, resolve_device
 from torchsom.core import scaling
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.parameters import (
+    DEFAULTS,
     INITIALIZATION_MODES,
-    MAX_NEIGHBORHOOD_ORDER,
     SOM_PARAMETERS,
+    check_parameter,
     validate_parameters,
     validate_settings,
 )
@@ -55,6 +56,9 @@ def _function_name(value: str | Callable[..., Any]) -> str:
 
 class SOM(EstimatorProtocol, BaseSOM):
     """Self-organizing map on a rectangular or hexagonal grid.
+
+    The parameters' defaults and rules come from one table,
+    :data:`torchsom.core.parameters.SOM_PARAMETERS` (listed in ``docs/parameters.md``).
 
     Parameters
     ----------
@@ -88,12 +92,13 @@ class SOM(EstimatorProtocol, BaseSOM):
     pbc : bool, default=False
         Periodic boundaries (a torus). Hexagonal tori need an even ``x``.
     search_backend : {"auto", "torch", "faiss"}, default="auto"
-        BMU search backend for :meth:`identify_bmus` and the maps.
+        BMU search backend of every question asked of the built map: :meth:`identify_bmus`,
+        the errors, :meth:`evaluate`, :meth:`assign_labels` and the maps.
     device : str or torch.device, optional
         ``None`` means "cuda if available", resolved at construction.
-    random_seed : int, default=42
-        Seed of the map's own generator (initialisation and shuffling). The global torch
-        random state is never touched.
+    random_seed : int or None, default=42
+        Seed of the map's own generator (initialisation and shuffling); None draws a
+        fresh seed. The global torch random state is never touched.
     algorithm : {"minibatch", "batch", "online"}, default="minibatch"
         Training rule; see :meth:`fit`.
     missing_values : {"error", "ignore"}, default="error"
@@ -125,29 +130,31 @@ class SOM(EstimatorProtocol, BaseSOM):
         "bmu_neighborhood_knn",
     )
 
+    # the defaults are those of the one table of hyperparameters (core/parameters.py)
     def __init__(
         self,
         x: int,
         y: int,
         num_features: int,
-        epochs: int = 10,
-        batch_size: int = 5,
-        sigma: float = 1.0,
-        learning_rate: float = 0.5,
-        neighborhood_order: int = 1,
-        topology: str = "rectangular",
-        lr_decay_function: str | Callable[..., float] = "asymptotic_decay",
-        sigma_decay_function: str | Callable[..., float] = "asymptotic_decay",
-        neighborhood_function: str | Callable[..., torch.Tensor] = "gaussian",
-        distance_function: str | Callable[..., torch.Tensor] = "euclidean",
-        initialization_mode: str = "random",
-        pbc: bool = False,
-        search_backend: str = "auto",
-        device: str | torch.device | None = None,
-        random_seed: int | None = 42,
-        algorithm: str = "minibatch",
-        missing_values: str = "error",
-        max_missing_fraction: float = 1.0,
+        epochs: int = DEFAULTS["epochs"],
+        batch_size: int = DEFAULTS["batch_size"],
+        sigma: float = DEFAULTS["sigma"],
+        learning_rate: float = DEFAULTS["learning_rate"],
+        neighborhood_order: int = DEFAULTS["neighborhood_order"],
+        topology: str = DEFAULTS["topology"],
+        lr_decay_function: str | Callable[..., float] = DEFAULTS["lr_decay_function"],
+        sigma_decay_function: str | Callable[..., float] = DEFAULTS["sigma_decay_function"],
+        neighborhood_function: str | Callable[..., torch.Tensor] = (
+            DEFAULTS["neighborhood_function"]),
+        distance_function: str | Callable[..., torch.Tensor] = DEFAULTS["distance_function"],
+        initialization_mode: str = DEFAULTS["initialization_mode"],
+        pbc: bool = DEFAULTS["pbc"],
+        search_backend: str = DEFAULTS["search_backend"],
+        device: str | torch.device | None = DEFAULTS["device"],
+        random_seed: int | None = DEFAULTS["random_seed"],
+        algorithm: str = DEFAULTS["algorithm"],
+        missing_values: str = DEFAULTS["missing_values"],
+        max_missing_fraction: float = DEFAULTS["max_missing_fraction"],
     ) -> None:
         super().__init__()
         params = {name: value for name, value in locals().items() if name in SOM_PARAMETERS}
@@ -232,11 +239,7 @@ class SOM(EstimatorProtocol, BaseSOM):
             raise InvalidParameterError(
                 f"neighborhood_order must be >= 1, got {value!r}; expected an int >= 1."
             )
-        if value > MAX_NEIGHBORHOOD_ORDER:
-            raise InvalidParameterError(
-                f"neighborhood_order must be an int in [1, {MAX_NEIGHBORHOOD_ORDER}]; got "
-                f"{value!r} (orders past the grid's largest distance add nothing)."
-            )
+        check_parameter("neighborhood_order", value)  # the table's upper bound
         self.neighborhood_order = int(value)
         self._build_neighbor_offsets()
 
