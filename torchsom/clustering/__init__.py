@@ -13,7 +13,6 @@ from torchsom.clustering.algorithms import (
     cluster_kmeans,
     clustering_features,
     default_min_cluster_size,
-    extract_clustering_features,
 )
 from torchsom.clustering.metrics import (
     GridSpec,
@@ -50,7 +49,6 @@ __all__ = [
     "default_max_k",
     "default_min_cluster_size",
     "elbow_curve",
-    "extract_clustering_features",
     "find_elbow",
     "noise_ratio",
     "select_components_bic",

@@ -57,7 +57,6 @@ __all__ = [
     "METHODS",
     "FEATURE_SPACES",
     "clustering_features",
-    "extract_clustering_features",
     "cluster_data",
     "cluster_kmeans",
     "cluster_gmm",
@@ -110,16 +109,6 @@ def clustering_features(
     if feature_space == "positions":
         return positions
     return torch.cat((_standardise_block(flat), _standardise_block(positions)), dim=1)
-
-
-def extract_clustering_features(som: Any, feature_space: str = "weights") -> torch.Tensor:
-    """Compatibility form of :func:`clustering_features` for a trained map.
-
-    ``som`` is any object with a ``weights`` tensor of shape (x, y, num_features) and a
-    ``topology`` string (a :class:`torchsom.SOM` qualifies).
-    """
-    return clustering_features(som.weights, getattr(som, "topology", "rectangular"),
-                               feature_space)
 
 
 # ---------------------------------------------------------------------------- helpers

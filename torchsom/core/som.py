@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from torchsom._compat import som_methods
 from torchsom._engine import FitPlan, search_bmus, train_epochs
 from torchsom._engine.online import per_step_schedule
 from torchsom._registry import check_choice
@@ -34,10 +35,13 @@ from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
 from torchsom.functional.initialization import pca_init, random_init, unit_random_codebook
 from torchsom.functional.masked import fill_with_mean
-from torchsom.functional.metrics import EpochErrors, non_adjacent
+from torchsom.functional.metrics import (
+    EpochErrors,
+    quantization_error_from_bmus,
+    topographic_error_from_bmus,
+)
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
-from torchsom.functional.smoothing import GridIndex, GridKernel
-from torchsom.functional.update import minibatch_update
+from torchsom.functional.smoothing import GridIndex
 from torchsom.search import create_search_strategy
 from torchsom.topology.coordinates import (
     adjacency_threshold,
@@ -552,18 +556,19 @@ class SOM(EstimatorProtocol, BaseSOM):
             int64, shape (n_samples, 2), or (2,) for a single 1-D sample.
         """
         one = _is_single_sample(data)
-        samples = self._check_data(data, missing=True)
-        if self._has_missing(samples):
-            _, idx = self._best_units(samples, 1)
-        else:
-            _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
+        _, idx = self._best_units(self._check_data(data, missing=True), 1)
         flat = idx[:, 0].to(self.weights.device)
         coords = torch.stack((flat // self.y, flat % self.y), dim=1)
         return coords[0] if one else coords
 
     def _best_units(self, samples: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return search_bmus(samples, self._codebook(), self._cross_distance, k=k,
-                           missing=self._has_missing(samples))
+        """The one BMU search of a built map: the search backend (``search_backend_``),
+        or, for checked data holding missing values, the search on observed features.
+        :meth:`identify_bmus`, the errors and :meth:`evaluate` all ask it."""
+        if self._has_missing(samples):
+            return search_bmus(samples, self._codebook(), self._cross_distance, k=k,
+                               missing=True)
+        return self._search_strategy.search(samples, self.weights.detach(), k=k)
 
     def _has_missing(self, samples: torch.Tensor) -> bool:
         """Whether checked data holds NaN (only possible with missing_values="ignore")."""
@@ -609,17 +614,21 @@ class SOM(EstimatorProtocol, BaseSOM):
         return filled if isinstance(data, torch.Tensor) else filled.cpu().numpy()
 
     def quantization_error(self, data: Any) -> float:
-        """Mean distance from each sample to its BMU, in the map's distance metric."""
+        """Mean distance from each sample to its BMU, in the map's distance metric.
+
+        The BMUs come from the map's search backend, as for :meth:`identify_bmus`.
+        """
         samples = self._check_data(data, missing=True)
         dist, _ = self._best_units(samples, 1)
-        return float(dist[:, 0].contiguous().mean())
+        return float(quantization_error_from_bmus(dist))
 
     def topographic_error(self, data: Any) -> float:
         """Share of samples (a ratio in [0, 1]) whose two best units are not adjacent.
 
         Adjacent means the 8 surrounding cells on a rectangular grid and the 6 touching
-        hexagons on a hexagonal grid, across the wrap when ``pbc`` is on. Returns NaN with
-        a warning on a 1×1 map.
+        hexagons on a hexagonal grid, across the wrap when ``pbc`` is on. The two best
+        units come from the map's search backend, as for :meth:`identify_bmus`. Returns
+        NaN with a warning on a 1×1 map.
         """
         samples = self._check_data(data, missing=True)
         if self.x * self.y == 1:
@@ -627,9 +636,9 @@ class SOM(EstimatorProtocol, BaseSOM):
                           TorchSOMWarning, stacklevel=2)
             return float("nan")
         _, idx = self._best_units(samples, 2)
-        wrong = non_adjacent(idx[:, 0], idx[:, 1], self._positions,
-                             adjacency_threshold(self.topology), self._periods)
-        return float(wrong.float().mean())
+        return float(topographic_error_from_bmus(idx, self._positions,
+                                                 adjacency_threshold(self.topology),
+                                                 self._periods))
 
     def evaluate(
         self,
@@ -792,8 +801,7 @@ class SOM(EstimatorProtocol, BaseSOM):
                 f"neuron_labels must have shape ({n_neurons},) or ({self.x}, {self.y}), one "
                 f"label per neuron; got shape {tuple(neuron_labels.shape)}."
             )
-        samples = self._check_data(data)
-        _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
+        _, idx = self._best_units(self._check_data(data), 1)
         flat = idx[:, 0].to(neuron_labels.device)
         return neuron_labels.reshape(-1)[flat].to(self.weights.device)
 
@@ -811,31 +819,18 @@ class SOM(EstimatorProtocol, BaseSOM):
 
         return io.load_som(path, map_location=map_location, cls=cls)
 
-    # ------------------------------------------------------------------ legacy helpers
+    # ------------------------------------------------------------------ 1.x private helpers
     def _vectorized_neighborhood(
         self, bmu_indices_flat: torch.Tensor, sigma: float
     ) -> torch.Tensor:
         """Neighbourhood weights of the given flat BMU indices, shape (b, x, y)."""
-        kernel = GridKernel(self._grid_index(), self.neighborhood_fn, float(sigma),
-                            self.weights.dtype)
-        flat = torch.as_tensor(bmu_indices_flat, device=self._positions.device).reshape(-1)
-        return kernel.rows(flat.long()).reshape(-1, self.x, self.y)
+        return som_methods.vectorized_neighborhood(self, bmu_indices_flat, sigma)
 
     def _update_weights(
         self, data: torch.Tensor, bmus: torch.Tensor, learning_rate: float, sigma: float
     ) -> None:
         """One mini-batch update in place: ``data`` (b, F), ``bmus`` (b, 2) grid coordinates."""
-        bmus = torch.as_tensor(bmus, device=self.weights.device).reshape(-1, 2)
-        flat = bmus[:, 0] * self.y + bmus[:, 1]
-        rows = self._vectorized_neighborhood(flat, sigma).reshape(flat.shape[0], -1)
-        batch = data.reshape(-1, self.num_features).to(self.weights)
-        staged = torch.cat((batch, batch.new_ones(batch.shape[0], 1)), dim=1)
-        codebook_t = self._codebook().t().contiguous()
-        with torch.no_grad():
-            minibatch_update(codebook_t, staged, rows * (float(learning_rate) / batch.shape[0]),
-                             codebook_t.new_empty(self.num_features + 1, codebook_t.shape[1]))
-            self._codebook().copy_(codebook_t.t())
-        self._search_strategy.rebuild_index(self.weights)
+        som_methods.update_weights(self, data, bmus, learning_rate, sigma)
 
 
 def _is_single_sample(data: Any) -> bool:

@@ -17,7 +17,6 @@ from torchsom.clustering import (
     cluster_kmeans,
     clustering_features,
     default_min_cluster_size,
-    extract_clustering_features,
 )
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.topology import grid_positions
@@ -183,16 +182,6 @@ def test_features_reject_bad_arguments() -> None:
         clustering_features(torch.rand(2, 2, 2), "rectangular", "pixels")
     with pytest.raises(ValueError, match=r"\(x, y, num_features\)"):
         clustering_features(torch.rand(4, 2), "rectangular", "weights")
-
-
-def test_extract_clustering_features_reads_any_map_like_object() -> None:
-    class Grid:
-        weights = torch.rand(2, 3, 4)
-        topology = "hexagonal"
-
-    out = extract_clustering_features(Grid(), "positions")
-    assert out.shape == (6, 2)
-    assert float(out[3, 1]) == pytest.approx(0.5)  # row 1 is shifted right
 
 
 def test_sklearn_is_not_imported_by_torchsom() -> None:

@@ -18,18 +18,8 @@ from torchsom.clustering import (
     silhouette_score,
     topological_quality,
 )
-from torchsom.clustering import metrics as cm
+from torchsom.clustering import labels as clustering_labels
 from torchsom.exceptions import TorchSOMWarning
-from torchsom.functional.distances import DISTANCE_FUNCTIONS
-from torchsom.utils.metrics import (
-    calculate_calinski_harabasz_score,
-    calculate_clustering_metrics,
-    calculate_davies_bouldin_score,
-    calculate_quantization_error,
-    calculate_silhouette_score,
-    calculate_topographic_error,
-    calculate_topological_clustering_quality,
-)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +48,7 @@ def test_scores_match_scikit_learn(messy) -> None:
 def test_silhouette_is_chunked_without_changing_the_value(messy, monkeypatch) -> None:
     data, labels = messy
     whole = silhouette_score(data, labels)
-    monkeypatch.setattr(cm, "_BLOCK", 200)  # ~2 rows per chunk
+    monkeypatch.setattr(clustering_labels, "BLOCK", 200)  # ~2 rows per chunk
     assert silhouette_score(torch.tensor(data), torch.tensor(labels)) == pytest.approx(whole)
 
 
@@ -173,54 +163,6 @@ def test_clustering_metrics_without_grid_and_with_a_bad_grid(three_groups) -> No
     with pytest.warns(TorchSOMWarning, match="topological quality"):
         out = clustering_metrics(points, labels, grid=GridSpec(2, 2))
     assert math.isnan(out["topological_quality"])
-
-
-def test_compat_names(three_groups) -> None:
-    points, labels = three_groups
-    assert calculate_silhouette_score(points, labels) == silhouette_score(points, labels)
-    assert calculate_davies_bouldin_score(points, labels) == davies_bouldin_score(points,
-                                                                                  labels)
-    assert calculate_calinski_harabasz_score(points, labels) == calinski_harabasz_score(
-        points, labels)
-
-    class Grid:
-        x, y, topology, pbc = 10, 12, "rectangular", False
-
-    assert calculate_topological_clustering_quality(Grid(), labels) == topological_quality(
-        labels, 10, 12)
-    assert calculate_clustering_metrics(points, labels, som=Grid())["n_clusters"] == 3
-
-
-def test_calculate_quantization_error() -> None:
-    weights = torch.zeros(2, 2, 2)
-    weights[0, 0] = torch.tensor([1.0, 1.0])
-    data = torch.tensor([[1.0, 1.0], [0.0, 3.0]])
-    qe = calculate_quantization_error(data, weights, DISTANCE_FUNCTIONS["euclidean"])
-    assert qe == pytest.approx(5**0.5 / 2)  # (0 + |(0,3) - (1,1)|) / 2
-
-
-def test_calculate_topographic_error_rectangular_and_hexagonal() -> None:
-    weights = torch.full((3, 3, 1), 100.0)
-    weights[0, 0], weights[1, 1], weights[2, 2] = 0.0, 0.1, 0.05
-    data = torch.tensor([[0.0]])
-    fn = DISTANCE_FUNCTIONS["euclidean"]
-    # best (0,0), second (2,2): two rows away
-    assert calculate_topographic_error(data, weights, fn) == 1.0
-    weights[2, 2] = 100.0
-    # second best (1,1) is a diagonal neighbour on a rectangular grid
-    assert calculate_topographic_error(data, weights, fn) == 0.0
-    # on an odd-r hexagonal grid (1,1) does not touch (0,0)
-    assert calculate_topographic_error(data, weights, fn, topology="hexagonal") == 1.0
-    weights[1, 1] = 100.0
-    weights[0, 2] = 0.1
-    assert calculate_topographic_error(data, weights, fn, pbc=True) == 0.0
-
-
-def test_calculate_topographic_error_on_one_neuron() -> None:
-    with pytest.warns(TorchSOMWarning, match="1-by-1"):
-        value = calculate_topographic_error(torch.rand(3, 2), torch.rand(1, 1, 2),
-                                            DISTANCE_FUNCTIONS["euclidean"])
-    assert math.isnan(value)
 
 
 def test_silhouette_samples_match_scikit_learn_and_mark_noise(messy) -> None:
