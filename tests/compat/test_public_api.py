@@ -117,3 +117,20 @@ def test_fit_and_cluster_return_types() -> None:
     assert {"labels", "centers", "n_clusters", "method", "metrics", "feature_space",
             "original_data"} <= set(result)
     assert int(result["labels"].min()) >= 1
+
+
+@pytest.mark.parametrize("caught", [RuntimeError, ValueError])
+def test_a_feature_count_mismatch_in_fit_is_still_a_runtime_error(caught) -> None:
+    """1.3 failed inside torch with a RuntimeError (reference, section 3.2); code written
+    for it catches that, code written for this package catches ValueError."""
+    import torch
+
+    from torchsom import SOM
+
+    som = SOM(x=3, y=3, num_features=4, device="cpu")
+    before = som.weights.detach().clone()
+    with pytest.raises(caught, match="must have 4 features"):
+        som.fit(torch.rand(20, 5), verbose=False)
+    assert torch.equal(som.weights.detach(), before)
+    with pytest.raises(caught):
+        som.quantization_error(torch.rand(20, 3))
