@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from torchsom.clustering.algorithms import clustering_features
+from torchsom.clustering.features import clustering_features
 from torchsom.clustering.selection import select_components_bic, select_k_elbow
 
 __all__ = [

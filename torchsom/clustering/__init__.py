@@ -5,15 +5,14 @@ This package receives tensors and grid descriptions, never a SOM object;
 """
 
 from torchsom.clustering.algorithms import (
-    FEATURE_SPACES,
     METHODS,
     cluster_data,
     cluster_gmm,
     cluster_hdbscan,
     cluster_kmeans,
-    clustering_features,
     default_min_cluster_size,
 )
+from torchsom.clustering.features import FEATURE_SPACES, clustering_features
 from torchsom.clustering.metrics import (
     GridSpec,
     calinski_harabasz_score,
