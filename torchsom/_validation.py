@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from torchsom.exceptions import InvalidParameterError
+from torchsom.exceptions import FeatureCountError, InvalidParameterError
 
 __all__ = [
     "as_data",
@@ -224,7 +224,7 @@ def as_data(
             "least one feature is needed."
         )
     if num_features is not None and tensor.shape[1] != num_features:
-        raise ValueError(
+        raise FeatureCountError(
             f"{name} must have {num_features} features (shape (n_samples, {num_features})); "
             f"got shape {tuple(tensor.shape)} with {tensor.shape[1]} features."
         )

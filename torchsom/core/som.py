@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from torchsom._compat import som_methods
 from torchsom._engine import FitPlan, search_bmus, train_epochs
 from torchsom._engine.step_tables import per_step_schedule
 from torchsom._registry import check_choice
@@ -31,9 +32,10 @@ from torchsom.core import evaluation, persistence, retrieval, scaling
 from torchsom.core.base_som import BaseSOM
 from torchsom.core.maps import dispatch
 from torchsom.core.parameters import (
+    DEFAULTS,
     INITIALIZATION_MODES,
-    MAX_NEIGHBORHOOD_ORDER,
     SOM_PARAMETERS,
+    check_parameter,
     validate_parameters,
     validate_settings,
 )
@@ -43,10 +45,13 @@ from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
 from torchsom.functional.initialization import pca_init, random_init, unit_random_codebook
 from torchsom.functional.masked import fill_with_mean
-from torchsom.functional.metrics import EpochErrors, non_adjacent
+from torchsom.functional.metrics import (
+    EpochErrors,
+    quantization_error_from_bmus,
+    topographic_error_from_bmus,
+)
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
-from torchsom.functional.smoothing import GridIndex, GridKernel
-from torchsom.functional.update import minibatch_update
+from torchsom.functional.smoothing import GridIndex
 from torchsom.search import create_search_strategy
 from torchsom.topology.coordinates import (
     adjacency_threshold,
@@ -65,6 +70,9 @@ def _function_name(value: str | Callable[..., Any]) -> str:
 
 class SOM(EstimatorProtocol, BaseSOM):
     """Self-organizing map on a rectangular or hexagonal grid.
+
+    The parameters' defaults and rules come from one table,
+    :data:`torchsom.core.parameters.SOM_PARAMETERS` (listed in ``docs/parameters.md``).
 
     Parameters
     ----------
@@ -98,12 +106,13 @@ class SOM(EstimatorProtocol, BaseSOM):
     pbc : bool, default=False
         Periodic boundaries (a torus). Hexagonal tori need an even ``x``.
     search_backend : {"auto", "torch", "faiss"}, default="auto"
-        BMU search backend for :meth:`identify_bmus` and the maps.
+        BMU search backend of every question asked of the built map: :meth:`identify_bmus`,
+        the errors, :meth:`evaluate`, :meth:`assign_labels` and the maps.
     device : str or torch.device, optional
         ``None`` means "cuda if available", resolved at construction.
-    random_seed : int, default=42
-        Seed of the map's own generator (initialisation and shuffling). The global torch
-        random state is never touched.
+    random_seed : int or None, default=42
+        Seed of the map's own generator (initialisation and shuffling); None draws a
+        fresh seed. The global torch random state is never touched.
     algorithm : {"minibatch", "batch", "online"}, default="minibatch"
         Training rule; see :meth:`fit`.
     missing_values : {"error", "ignore"}, default="error"
@@ -135,29 +144,31 @@ class SOM(EstimatorProtocol, BaseSOM):
         "bmu_neighborhood_knn",
     )
 
+    # the defaults are those of the one table of hyperparameters (core/parameters.py)
     def __init__(
         self,
         x: int,
         y: int,
         num_features: int,
-        epochs: int = 10,
-        batch_size: int = 5,
-        sigma: float = 1.0,
-        learning_rate: float = 0.5,
-        neighborhood_order: int = 1,
-        topology: str = "rectangular",
-        lr_decay_function: str | Callable[..., float] = "asymptotic_decay",
-        sigma_decay_function: str | Callable[..., float] = "asymptotic_decay",
-        neighborhood_function: str | Callable[..., torch.Tensor] = "gaussian",
-        distance_function: str | Callable[..., torch.Tensor] = "euclidean",
-        initialization_mode: str = "random",
-        pbc: bool = False,
-        search_backend: str = "auto",
-        device: str | torch.device | None = None,
-        random_seed: int | None = 42,
-        algorithm: str = "minibatch",
-        missing_values: str = "error",
-        max_missing_fraction: float = 1.0,
+        epochs: int = DEFAULTS["epochs"],
+        batch_size: int = DEFAULTS["batch_size"],
+        sigma: float = DEFAULTS["sigma"],
+        learning_rate: float = DEFAULTS["learning_rate"],
+        neighborhood_order: int = DEFAULTS["neighborhood_order"],
+        topology: str = DEFAULTS["topology"],
+        lr_decay_function: str | Callable[..., float] = DEFAULTS["lr_decay_function"],
+        sigma_decay_function: str | Callable[..., float] = DEFAULTS["sigma_decay_function"],
+        neighborhood_function: str | Callable[..., torch.Tensor] = (
+            DEFAULTS["neighborhood_function"]),
+        distance_function: str | Callable[..., torch.Tensor] = DEFAULTS["distance_function"],
+        initialization_mode: str = DEFAULTS["initialization_mode"],
+        pbc: bool = DEFAULTS["pbc"],
+        search_backend: str = DEFAULTS["search_backend"],
+        device: str | torch.device | None = DEFAULTS["device"],
+        random_seed: int | None = DEFAULTS["random_seed"],
+        algorithm: str = DEFAULTS["algorithm"],
+        missing_values: str = DEFAULTS["missing_values"],
+        max_missing_fraction: float = DEFAULTS["max_missing_fraction"],
     ) -> None:
         super().__init__()
         params = {name: value for name, value in locals().items() if name in SOM_PARAMETERS}
@@ -248,11 +259,7 @@ class SOM(EstimatorProtocol, BaseSOM):
             raise InvalidParameterError(
                 f"neighborhood_order must be >= 1, got {value!r}; expected an int >= 1."
             )
-        if value > MAX_NEIGHBORHOOD_ORDER:
-            raise InvalidParameterError(
-                f"neighborhood_order must be an int in [1, {MAX_NEIGHBORHOOD_ORDER}]; got "
-                f"{value!r} (orders past the grid's largest distance add nothing)."
-            )
+        check_parameter("neighborhood_order", value)  # the table's upper bound
         self.neighborhood_order = int(value)
         self._build_neighbor_offsets()
 
@@ -565,18 +572,19 @@ class SOM(EstimatorProtocol, BaseSOM):
             int64, shape (n_samples, 2), or (2,) for a single 1-D sample.
         """
         one = _is_single_sample(data)
-        samples = self._check_data(data, missing=True)
-        if self._has_missing(samples):
-            _, idx = self._best_units(samples, 1)
-        else:
-            _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
+        _, idx = self._best_units(self._check_data(data, missing=True), 1)
         flat = idx[:, 0].to(self.weights.device)
         coords = torch.stack((flat // self.y, flat % self.y), dim=1)
         return coords[0] if one else coords
 
     def _best_units(self, samples: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return search_bmus(samples, self._codebook(), self._cross_distance, k=k,
-                           missing=self._has_missing(samples))
+        """The one BMU search of a built map: the search backend (``search_backend_``),
+        or, for checked data holding missing values, the search on observed features.
+        :meth:`identify_bmus`, the errors and :meth:`evaluate` all ask it."""
+        if self._has_missing(samples):
+            return search_bmus(samples, self._codebook(), self._cross_distance, k=k,
+                               missing=True)
+        return self._search_strategy.search(samples, self.weights.detach(), k=k)
 
     def _has_missing(self, samples: torch.Tensor) -> bool:
         """Whether checked data holds NaN (only possible with missing_values="ignore")."""
@@ -622,17 +630,21 @@ class SOM(EstimatorProtocol, BaseSOM):
         return filled if isinstance(data, torch.Tensor) else filled.cpu().numpy()
 
     def quantization_error(self, data: Any) -> float:
-        """Mean distance from each sample to its BMU, in the map's distance metric."""
+        """Mean distance from each sample to its BMU, in the map's distance metric.
+
+        The BMUs come from the map's search backend, as for :meth:`identify_bmus`.
+        """
         samples = self._check_data(data, missing=True)
         dist, _ = self._best_units(samples, 1)
-        return float(dist[:, 0].contiguous().mean())
+        return float(quantization_error_from_bmus(dist))
 
     def topographic_error(self, data: Any) -> float:
         """Share of samples (a ratio in [0, 1]) whose two best units are not adjacent.
 
         Adjacent means the 8 surrounding cells on a rectangular grid and the 6 touching
-        hexagons on a hexagonal grid, across the wrap when ``pbc`` is on. Returns NaN with
-        a warning on a 1×1 map.
+        hexagons on a hexagonal grid, across the wrap when ``pbc`` is on. The two best
+        units come from the map's search backend, as for :meth:`identify_bmus`. Returns
+        NaN with a warning on a 1×1 map.
         """
         samples = self._check_data(data, missing=True)
         if self.x * self.y == 1:
@@ -640,9 +652,9 @@ class SOM(EstimatorProtocol, BaseSOM):
                           TorchSOMWarning, stacklevel=2)
             return float("nan")
         _, idx = self._best_units(samples, 2)
-        wrong = non_adjacent(idx[:, 0], idx[:, 1], self._positions,
-                             adjacency_threshold(self.topology), self._periods)
-        return float(wrong.float().mean())
+        return float(topographic_error_from_bmus(idx, self._positions,
+                                                 adjacency_threshold(self.topology),
+                                                 self._periods))
 
     def evaluate(
         self,
@@ -795,8 +807,7 @@ class SOM(EstimatorProtocol, BaseSOM):
                 f"neuron_labels must have shape ({n_neurons},) or ({self.x}, {self.y}), one "
                 f"label per neuron; got shape {tuple(neuron_labels.shape)}."
             )
-        samples = self._check_data(data)
-        _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
+        _, idx = self._best_units(self._check_data(data), 1)
         flat = idx[:, 0].to(neuron_labels.device)
         return neuron_labels.reshape(-1)[flat].to(self.weights.device)
 
@@ -810,31 +821,18 @@ class SOM(EstimatorProtocol, BaseSOM):
         """Load a map written by :meth:`save` (see :mod:`torchsom.io`)."""
         return persistence.load_som(path, map_location, cls=cls)
 
-    # ------------------------------------------------------------------ legacy helpers
+    # ------------------------------------------------------------------ 1.x private helpers
     def _vectorized_neighborhood(
         self, bmu_indices_flat: torch.Tensor, sigma: float
     ) -> torch.Tensor:
         """Neighbourhood weights of the given flat BMU indices, shape (b, x, y)."""
-        kernel = GridKernel(self._grid_index(), self.neighborhood_fn, float(sigma),
-                            self.weights.dtype)
-        flat = torch.as_tensor(bmu_indices_flat, device=self._positions.device).reshape(-1)
-        return kernel.rows(flat.long()).reshape(-1, self.x, self.y)
+        return som_methods.vectorized_neighborhood(self, bmu_indices_flat, sigma)
 
     def _update_weights(
         self, data: torch.Tensor, bmus: torch.Tensor, learning_rate: float, sigma: float
     ) -> None:
         """One mini-batch update in place: ``data`` (b, F), ``bmus`` (b, 2) grid coordinates."""
-        bmus = torch.as_tensor(bmus, device=self.weights.device).reshape(-1, 2)
-        flat = bmus[:, 0] * self.y + bmus[:, 1]
-        rows = self._vectorized_neighborhood(flat, sigma).reshape(flat.shape[0], -1)
-        batch = data.reshape(-1, self.num_features).to(self.weights)
-        staged = torch.cat((batch, batch.new_ones(batch.shape[0], 1)), dim=1)
-        codebook_t = self._codebook().t().contiguous()
-        with torch.no_grad():
-            minibatch_update(codebook_t, staged, rows * (float(learning_rate) / batch.shape[0]),
-                             codebook_t.new_empty(self.num_features + 1, codebook_t.shape[1]))
-            self._codebook().copy_(codebook_t.t())
-        self._search_strategy.rebuild_index(self.weights)
+        som_methods.update_weights(self, data, bmus, learning_rate, sigma)
 
 
 class SOMInternals:
