@@ -65,7 +65,8 @@ def test_offset_tables_equal_the_kernel_on_grid_distances():
         kernel = NEIGHBORHOOD_FUNCTIONS[name]
         tables_of = StepNeighbourhood(grid, kernel, torch.float64)
         rates, sigmas = np.array([0.5, 0.25]), np.array([1.3, 0.7])
-        tables, row_reach, col_reach = tables_of.tables(NumpyOps(torch.device("cpu")), rates, sigmas)
+        ops = NumpyOps(torch.device("cpu"))
+        tables, row_reach, col_reach = tables_of.tables(ops, rates, sigmas)
         for step in range(2):
             for bmu in (0, 7, x * y - 1):
                 dist_sq = grid_distance_sq(positions, torch.tensor([bmu]), periods)[0]
