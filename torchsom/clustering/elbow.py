@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from torchsom._validation import check_int
-from torchsom.clustering.algorithms import FEATURE_SPACES, clustering_features
+from torchsom.clustering.features import FEATURE_SPACES, clustering_features
 from torchsom.clustering.selection import elbow_curve, find_elbow
 
 __all__ = ["elbow_analysis"]
