@@ -19,9 +19,9 @@ __all__ = ["update_weights", "vectorized_neighborhood"]
 
 def vectorized_neighborhood(som: Any, bmu_indices_flat: Any, sigma: float) -> torch.Tensor:
     """Neighbourhood weights around the flat BMU indices (b,) at ``sigma``: (b, x, y)."""
-    kernel = GridKernel(som._grid_index(), som.neighborhood_fn, float(sigma),
+    kernel = GridKernel(som.internals.grid_index(), som.neighborhood_fn, float(sigma),
                         som.weights.dtype)
-    flat = torch.as_tensor(bmu_indices_flat, device=som._positions.device).reshape(-1)
+    flat = torch.as_tensor(bmu_indices_flat, device=som.internals.positions.device).reshape(-1)
     return kernel.rows(flat.long()).reshape(-1, som.x, som.y)
 
 
@@ -43,4 +43,4 @@ def update_weights(som: Any, data: torch.Tensor, bmus: Any, learning_rate: float
         minibatch_update(codebook_t, staged, rows * (float(learning_rate) / batch.shape[0]),
                          codebook_t.new_empty(som.num_features + 1, codebook_t.shape[1]))
         codebook.copy_(codebook_t.t())
-    som._search_strategy.rebuild_index(som.weights)
+    som.internals.weights_changed()

@@ -42,5 +42,5 @@ def evaluate_som(
         data, som.weights.detach(), topology=som.topology, pbc=som.pbc,
         cross_distance=som.internals.cross_distance, neighborhood=som.neighborhood_fn,
         sigma=final_sigma(som) if sigma is None else sigma, k=k, sample_size=sample_size,
-        random_state=random_state, search=som._best_units,
+        random_state=random_state, search=som.internals.search,
     )

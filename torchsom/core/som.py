@@ -869,7 +869,7 @@ class SOMInternals:
         Returns distances (n, k) in the map's metric, ascending, and flat neuron indices
         ``row * y + col`` (n, k).
         """
-        return self._som._search_strategy.search(samples, self._som.weights.detach(), k=k)
+        return self._som._best_units(samples, k)
 
     def weights_changed(self) -> None:
         """Bring the search backend up to date after the codebook was written from outside."""
@@ -893,6 +893,11 @@ class SOMInternals:
     @initial_generator_state.setter
     def initial_generator_state(self, state: torch.Tensor) -> None:
         self._som._construction_rng_state = state
+
+    @property
+    def positions(self) -> torch.Tensor:
+        """Neuron grid coordinates, shape (x·y, 2), on the map's device."""
+        return self._som._positions
 
     def weights_never_set(self) -> bool:
         """True while the codebook is still the random draw made at construction."""
