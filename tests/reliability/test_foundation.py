@@ -73,7 +73,7 @@ def test_som_config_round_trip_and_errors() -> None:
     som = SOM.from_config(config, epochs=2)
     assert (som.x, som.y, som.topology, som.epochs) == (3, 4, "hexagonal", 2)
     assert SOM.from_config(config.model_dump()).get_params()["topology"] == "hexagonal"
-    with pytest.raises(ValidationError, match=r"topology='hex' is not one of"):
+    with pytest.raises(ValidationError, match=r"topology='hex' is not valid"):
         SOMConfig(x=3, y=4, topology="hex")
     with pytest.raises(ValidationError, match=r"colour"):
         SOMConfig(x=3, y=4, colour="red")

@@ -9,6 +9,7 @@ import torch
 
 from torchsom.core.mapping import bmu_assignment
 from torchsom.functional import maps as F
+from torchsom.functional.members import match_rows
 
 NAN = math.nan
 
@@ -47,14 +48,14 @@ def test_kernels_on_empty_assignments():
     assert F.dedupe_neighbors(torch.empty(3, 0, dtype=torch.long)).shape == (3, 0)
     with pytest.raises(ValueError, match="reduction='mode'"):
         F.metric_map(values, empty, 3, "mode")
-    found, owner = F.match_rows(torch.zeros(2, 2), torch.empty(0, 2), empty)
+    found, owner = match_rows(torch.zeros(2, 2), torch.empty(0, 2), empty)
     assert found.numel() == owner.numel() == 0
 
 
 def test_match_rows_returns_every_identical_data_row():
     data = torch.tensor([[1.0, 2.0], [3.0, 4.0], [1.0, 2.0], [9.0, 9.0]])
-    found, owner = F.match_rows(data, torch.tensor([[1.0, 2.0], [3.0, 4.0]]),
-                                torch.tensor([7, 5]))
+    found, owner = match_rows(data, torch.tensor([[1.0, 2.0], [3.0, 4.0]]),
+                              torch.tensor([7, 5]))
     assert found.tolist() == [0, 1, 2] and owner.tolist() == [7, 5, 7]
 
 

@@ -20,17 +20,6 @@ from torchsom.topology import (
     neighbor_table,
     offsets_for_row,
 )
-from torchsom.topology.grid import adjust_meshgrid_topology, create_mesh_grid
-from torchsom.topology.hexagonal import (
-    axial_to_cube_coords,
-    axial_to_offset_coords,
-    cube_to_axial_coords,
-    grid_to_display_coords,
-    hexagonal_distance_offset,
-    neighbors_axial,
-    neighbors_offset,
-    offset_to_axial_coords,
-)
 
 H = math.sqrt(3) / 2
 
@@ -132,25 +121,3 @@ def test_neighbor_table_open_and_periodic() -> None:
 def test_adjacency_threshold_separates_rings() -> None:
     assert math.sqrt(2) < adjacency_threshold("rectangular") < 2
     assert 1 < adjacency_threshold("hexagonal") < math.sqrt(3)
-
-
-def test_hex_coordinate_conversions_round_trip() -> None:
-    for row in range(4):
-        for col in range(4):
-            q, r = offset_to_axial_coords(row, col)
-            assert axial_to_offset_coords(q, r) == (row, col)
-            assert cube_to_axial_coords(*axial_to_cube_coords(q, r)) == (q, r)
-            for nr, nc in neighbors_offset(row, col):
-                assert hexagonal_distance_offset(row, col, nr, nc) == 1
-    assert len(neighbors_axial(0, 0)) == 6
-    assert grid_to_display_coords(0, 1) == pytest.approx((math.sqrt(3), 0.0))
-    assert grid_to_display_coords(1, 0) == pytest.approx((math.sqrt(3) / 2, 1.5))
-
-
-def test_mesh_grid_helpers() -> None:
-    xx, yy = create_mesh_grid(3, 2)
-    assert xx.shape == (3, 2) and yy[0].tolist() == [0.0, 1.0]
-    hx, hy = adjust_meshgrid_topology(xx, yy, "hexagonal")
-    r, c = grid_positions(3, 2, "hexagonal")
-    assert torch.allclose(hx, r) and torch.allclose(hy, c)
-    assert adjust_meshgrid_topology(xx, yy, "rectangular")[0] is xx
