@@ -41,8 +41,6 @@ NO_MIRROR: dict[str, str] = {
                    "`python -m torchsom`",
     "version.py": "reads the installed version from the package metadata; "
                   "tests/compat/test_public_api.py checks it",
-    "_engine/online_jit.py": "the online rule's compiled loop: tests/unit/_engine/test_online.py "
-                             "runs it (compiled and as Python) against the rule's reference",
 }
 
 #: test files under tests/unit/ (path relative to it) that test no single module → why

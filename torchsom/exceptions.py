@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["InvalidParameterError", "NotFittedError", "TorchSOMWarning"]
+__all__ = ["FeatureCountError", "InvalidParameterError", "NotFittedError", "TorchSOMWarning"]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -10,6 +10,15 @@ class InvalidParameterError(ValueError, TypeError):
 
     Subclasses both :class:`ValueError` and :class:`TypeError` so that code catching
     either keeps working.
+    """
+
+
+class FeatureCountError(ValueError, RuntimeError):
+    """Data has a different number of features than the map.
+
+    A :class:`ValueError`; also a :class:`RuntimeError`, which is what a feature-count
+    mismatch raised in earlier releases (from inside torch), so code that catches either
+    keeps working.
     """
 
 

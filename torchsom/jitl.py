@@ -35,7 +35,7 @@ from sklearn.metrics import accuracy_score, r2_score
 
 from torchsom._registry import check_choice
 from torchsom._validation import as_target, check_int
-from torchsom.core import mapping
+from torchsom.core import retrieval
 from torchsom.exceptions import NotFittedError
 
 __all__ = ["JITLEstimator", "TASKS"]
@@ -150,11 +150,11 @@ class JITLEstimator(BaseEstimator):
     def _trained_map(self, X: Any) -> Any:
         """The map to retrieve with: ``som``, or a trained copy if it was never set."""
         som = self.som
-        never_set = getattr(som, "_weights_never_set", None)
-        if never_set is None or not never_set():
+        internals = getattr(som, "internals", None)
+        if internals is None or not internals.weights_never_set():
             return som
         trained = copy.deepcopy(som)
-        samples = trained._check_data(X, "X")
+        samples = trained.internals.check_data(X, "X")
         mode = trained.initialization_mode
         if mode == "pca" and min(samples.shape) < 2:
             mode = "random"
@@ -179,12 +179,12 @@ class JITLEstimator(BaseEstimator):
             ``self``.
         """
         check_choice("task", self.task, TASKS)
-        check_choice("retrieval_mode", self.retrieval_mode, mapping.RETRIEVAL_MODES)
+        check_choice("retrieval_mode", self.retrieval_mode, retrieval.RETRIEVAL_MODES)
         check_int("min_buffer_threshold", self.min_buffer_threshold, 0)
-        if not hasattr(self.som, "build_map") or not hasattr(self.som, "_check_data"):
+        if not hasattr(self.som, "build_map") or not hasattr(self.som, "internals"):
             raise TypeError(f"som must be a trained torchsom SOM; got {type(self.som).__name__}.")
         self.som_ = self._trained_map(X)
-        samples = self.som_._check_data(X, "X")
+        samples = self.som_.internals.check_data(X, "X")
         labels = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y)
         if labels.ndim == 0 or labels.shape[0] != samples.shape[0]:
             raise ValueError(
@@ -231,8 +231,8 @@ class JITLEstimator(BaseEstimator):
             )
 
     def _buffers(self, X: Any) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        queries = self.som_._check_data(X, "X")
-        indices, offsets = mapping.retrieval_indices(
+        queries = self.som_.internals.check_data(X, "X")
+        indices, offsets = retrieval.retrieval_indices(
             self.som_, queries, self._X, self.bmus_map_, self.min_buffer_threshold,
             self.retrieval_mode,
         )

@@ -21,6 +21,12 @@ Guarantees shared by every backend:
 
 The module globals :data:`FAISS_AVAILABLE` and :data:`faiss` are read when a backend is
 created, so tests (and users) can patch them.
+
+Why one module of this size: it holds one idea, the BMU search behind one interface, and
+most of it is the FAISS backend (index building, precision rules, re-indexing, pickling).
+The factory's ``"auto"`` choice and the two patchable globals above tie the backends
+together; moving the FAISS backend to a module of its own would make patching this
+module's globals stop affecting it.
 """
 
 from __future__ import annotations

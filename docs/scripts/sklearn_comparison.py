@@ -80,17 +80,19 @@ def models(task: str, n_train: int) -> dict[str, object]:
             "random forest (200 trees)": RandomForestRegressor(200, random_state=SEED),
         }
     kind = supervised.__name__
-    table[f"{kind} (defaults: 8×8, xyf)"] = supervised(**som)
-    table[f"{kind} (8×8, two_stage)"] = supervised(method="two_stage", **som)
+    grid = dict(x=8, y=8, **som)
+    table[f"{kind} (8×8, xyf)"] = supervised(**grid)
+    table[f"{kind} (8×8, two_stage)"] = supervised(method="two_stage", **grid)
     if side != 8:
         table[f"{kind} ({side}×{side}, xyf)"] = supervised(x=side, y=side, **som)
     table[f"SOMTransformer (8×8, activation) + {name}"] = _som_features(
-        clone(linear), "activation", **som)
+        clone(linear), "activation", **grid)
     table[f"SOMTransformer (8×8, distance) + {name}"] = _som_features(
-        clone(linear), "distance", **som)
+        clone(linear), "distance", **grid)
     table[f"raw features + SOMTransformer (8×8, activation) + {name}"] = make_pipeline(
         make_union(FunctionTransformer(),
-                   make_pipeline(SOMTransformer(encoding="activation", **som), StandardScaler())),
+                   make_pipeline(SOMTransformer(encoding="activation", **grid),
+                                 StandardScaler())),
         clone(linear))
     return table
 

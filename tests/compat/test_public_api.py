@@ -32,6 +32,31 @@ def test_module_paths() -> None:
     assert SOMConfig.model_fields["x"].is_required()
 
 
+# the constructor's defaults in 1.3 (reference, section 2); device's default moved from
+# import time to construction (COMPATIBILITY.md)
+DEFAULTS_1_3 = {
+    "epochs": 10, "batch_size": 5, "sigma": 1.0, "learning_rate": 0.5,
+    "neighborhood_order": 1, "topology": "rectangular", "lr_decay_function": "asymptotic_decay",
+    "sigma_decay_function": "asymptotic_decay", "neighborhood_function": "gaussian",
+    "distance_function": "euclidean", "initialization_mode": "random", "pbc": False,
+    "search_backend": "auto", "random_seed": 42,
+}
+
+
+def test_constructor_keeps_the_1_3_signature_and_defaults() -> None:
+    import inspect
+
+    from torchsom import SOM
+
+    params = list(inspect.signature(SOM).parameters.values())
+    assert [p.name for p in params[:3]] == ["x", "y", "num_features"]
+    assert [p.name for p in params[3:3 + len(DEFAULTS_1_3) + 1]] == [
+        *list(DEFAULTS_1_3)[:-1], "device", "random_seed"]
+    for param in params:
+        if param.name in DEFAULTS_1_3:
+            assert param.default == DEFAULTS_1_3[param.name], param.name
+
+
 def test_utils_namespace_has_the_32_names() -> None:
     utils = importlib.import_module("torchsom.utils")
     assert len(utils.__all__) == 32
@@ -92,3 +117,20 @@ def test_fit_and_cluster_return_types() -> None:
     assert {"labels", "centers", "n_clusters", "method", "metrics", "feature_space",
             "original_data"} <= set(result)
     assert int(result["labels"].min()) >= 1
+
+
+@pytest.mark.parametrize("caught", [RuntimeError, ValueError])
+def test_a_feature_count_mismatch_in_fit_is_still_a_runtime_error(caught) -> None:
+    """1.3 failed inside torch with a RuntimeError (reference, section 3.2); code written
+    for it catches that, code written for this package catches ValueError."""
+    import torch
+
+    from torchsom import SOM
+
+    som = SOM(x=3, y=3, num_features=4, device="cpu")
+    before = som.weights.detach().clone()
+    with pytest.raises(caught, match="must have 4 features"):
+        som.fit(torch.rand(20, 5), verbose=False)
+    assert torch.equal(som.weights.detach(), before)
+    with pytest.raises(caught):
+        som.quantization_error(torch.rand(20, 3))

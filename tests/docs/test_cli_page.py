@@ -58,7 +58,8 @@ def test_cli_page_runs(tmp_path, monkeypatch) -> None:
                 else:
                     assert done.returncode == 2, (argv, done.stdout, done.stderr)
                     assert done.stderr.startswith(error), (done.stderr, error)
-    assert ran == 8
+    assert ran == 9
     assert (tmp_path / "wine-report" / "index.html").stat().st_size > 100_000
     assert (tmp_path / "predictions.csv").read_text().count("\n") == 179
     assert (tmp_path / "wine-minmax.som").exists()
+    assert (tmp_path / "wine-auto.som").exists()  # trained without --x and --y

@@ -22,6 +22,7 @@ import torch
 from torchsom import SOM
 from torchsom import io as som_io
 from torchsom._validation import _mps_available
+from torchsom.core import container
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.maps import dedupe_neighbors
 from torchsom.topology.neighbors import (
@@ -51,7 +52,7 @@ def _split(path: Path) -> tuple[dict, bytes]:
 def _write(path: Path, header: dict | bytes, data: bytes, fix_checksum: bool = True) -> None:
     if isinstance(header, dict):
         if fix_checksum:  # a checksum is easy to forge: the structure must be checked
-            header["__metadata__"]["checksum"] = som_io._checksum(header, [data])
+            header["__metadata__"]["checksum"] = container.checksum(header, [data])
         header = json.dumps(header).encode()
     path.write_bytes(len(header).to_bytes(8, "little") + header + data)
 
@@ -117,7 +118,7 @@ def test_save_refuses_dev_null_without_touching_it(monkeypatch) -> None:
         raise AssertionError(f"save tried to write {path}")
 
     som = _som()
-    monkeypatch.setattr(som_io, "_atomic_write", no_write)
+    monkeypatch.setattr(container, "atomic_write", no_write)
     monkeypatch.setattr(os, "open", guarded_open)
     monkeypatch.setattr(os, "replace", guarded_replace)
     with pytest.raises(ValueError, match=r"'/dev/null': it is a character device"):
@@ -180,7 +181,7 @@ class _NoUnboundedReads:
 def test_load_refuses_dev_zero_without_reading_it(monkeypatch) -> None:
     if not os.path.exists("/dev/zero"):
         pytest.skip("no /dev/zero")
-    monkeypatch.setattr(som_io, "open", lambda path, mode="r", *a, **k: _NoUnboundedReads(
+    monkeypatch.setattr(container, "open", lambda path, mode="r", *a, **k: _NoUnboundedReads(
         open(path, mode, *a, **k)), raising=False)
     with pytest.raises(som_io.SOMFileError, match="character device, not a regular file"):
         SOM.load("/dev/zero")

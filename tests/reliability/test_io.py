@@ -17,6 +17,7 @@ import torch
 
 from torchsom import SOM
 from torchsom import io as som_io
+from torchsom.core import container
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS
@@ -41,7 +42,7 @@ def _split(path: Path) -> tuple[dict, bytes]:
 
 def _rewrite(path: Path, header: dict, data: bytes, fix_checksum: bool = True) -> None:
     if fix_checksum:
-        header["__metadata__"]["checksum"] = som_io._checksum(header, [data])
+        header["__metadata__"]["checksum"] = container.checksum(header, [data])
     text = json.dumps(header).encode()
     path.write_bytes(len(text).to_bytes(8, "little") + text + data)
 
@@ -215,7 +216,7 @@ def test_failed_write_keeps_old_file(tmp_path: Path, monkeypatch, failure, where
     def broken(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(som_io.os, where, broken)
+    monkeypatch.setattr(container.os, where, broken)
     with pytest.raises(type(failure)):
         _trained(random_seed=3).save(path)
     monkeypatch.undo()
@@ -225,7 +226,7 @@ def test_failed_write_keeps_old_file(tmp_path: Path, monkeypatch, failure, where
 
 
 def test_failed_first_write_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(som_io.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("x")))
+    monkeypatch.setattr(container.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("x")))
     with pytest.raises(OSError):
         _trained().save(tmp_path / "map.som")
     assert not any(tmp_path.iterdir())

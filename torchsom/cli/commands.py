@@ -141,15 +141,20 @@ def run_fit(args: argparse.Namespace) -> int:
                         training={"data": Path(args.data).name, "rows": table.n_rows,
                                   "dropped": list(options["drop"] or [])})
     model.save(out)
-    _print_model(model, out)
+    chosen = [name for name in ("x", "y") if som_kwargs[name] is None]
+    _print_model(model, out, chosen)
     return 0
 
 
-def _print_model(model: Any, out: Path) -> None:
+def _print_model(model: Any, out: Path, chosen: list[str]) -> None:
     som = model.som
     print(f"model written to {out}")
     print(f"map: {som.x}x{som.y} {som.topology}, {som.num_features} features, "
           f"{som.epochs_trained_} epochs, scaling: {model.scaler.method}")
+    if chosen:  # sides left out: say what was chosen and how to choose by hand
+        print(f"map size: {' and '.join(chosen)} chosen from the {model.training['rows']} "
+              f"training rows (torchsom.suggest_map_size): {som.x}x{som.y}; "
+              f"{' and '.join('--' + name for name in chosen)} set it by hand")
     print(f"features: {', '.join(model.feature_names)}")
     if som.quantization_errors_:
         print(f"last epoch: quantization error {som.quantization_errors_[-1]:.4g}, "

@@ -35,6 +35,7 @@ run 'torchsom COMMAND --help' for the options of each command."""
 
 _FIT_EPILOG = """\
 examples:
+  torchsom fit data.csv --out model.som
   torchsom fit data.csv --x 10 --y 15 --out model.som
   torchsom fit data.csv --x 20 --y 20 --topology hexagonal --epochs 50 --drop id \\
       --target species --out model.som
@@ -45,6 +46,11 @@ examples:
   y = 20
   topology = "hexagonal"
   drop = ["id"]
+
+Without --x and --y the map size is chosen from the scaled features: about
+5*sqrt(rows) neurons, the sides in the ratio of the data's two main spreads
+(torchsom.suggest_map_size); with one of them given, the other makes about as many
+neurons. The size chosen is printed and saved with the model.
 
 The scaler, the feature names, the neurons' clusters and (with --target) a value for
 every neuron are saved with the model."""

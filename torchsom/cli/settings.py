@@ -24,7 +24,7 @@ from typing import Any
 from torchsom.cli.errors import CLIError
 
 __all__ = ["SOM_OPTIONS", "DATA_OPTIONS", "add_som_flags", "read_settings_file",
-           "fit_settings"]
+           "fit_settings", "complete_map_settings"]
 
 #: the map's settings the command line can set (every constructor argument but the
 #: feature count, which comes from the data)
@@ -35,13 +35,13 @@ SOM_OPTIONS = ("x", "y", "epochs", "batch_size", "sigma", "learning_rate", "topo
 #: data options a settings file may hold, with their defaults
 DATA_OPTIONS: dict[str, Any] = {"columns": None, "drop": [], "target": None,
                                 "scale": "standard"}
-#: defaults of the command line that differ from the constructor's (and sigma, which is
-#: max(x, y) / 4 unless given)
+#: defaults of the command line that differ from the constructor's (and x, y and sigma:
+#: see :func:`complete_map_settings`)
 CLI_DEFAULTS: dict[str, Any] = {"initialization_mode": "pca"}
 
 _HELP = {
-    "x": "rows of the map",
-    "y": "columns of the map",
+    "x": "rows of the map (default: chosen from the data, see below)",
+    "y": "columns of the map (default: chosen from the data, see below)",
     "epochs": "passes over the data",
     "batch_size": "samples per update (minibatch algorithm)",
     "sigma": "initial neighbourhood width, in grid units (default here: max(x, y) / 4)",
@@ -177,7 +177,12 @@ def fit_settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, An
     Raises
     ------
     CLIError
-        For a bad settings file, or when x or y is given nowhere.
+        For a bad settings file.
+
+    Notes
+    -----
+    ``x`` and ``y`` given nowhere are ``None``, and so is ``sigma``: they depend on the
+    data and are filled in by :func:`complete_map_settings` once it is scaled.
     """
     from torchsom.core.parameters import SOM_PARAMETERS
 
@@ -188,16 +193,42 @@ def fit_settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, An
         if value is None:
             value = file_settings.get(name, CLI_DEFAULTS.get(name, SOM_PARAMETERS[name].default))
         som_kwargs[name] = value
-    missing = [f"--{name}" for name in ("x", "y") if som_kwargs[name] is None]
-    if missing:
-        raise CLIError(f"{' and '.join(missing)} required: the map's rows and columns (or x "
-                       "and y in --config).")
     if args.sigma is None and "sigma" not in file_settings:
-        # a neighbourhood a quarter of the map wide orders the map; the constructor's 1.0
-        # leaves large maps tangled (topographic errors of 60 % and more)
-        som_kwargs["sigma"] = max(float(som_kwargs["x"]), float(som_kwargs["y"])) / 4.0
+        som_kwargs["sigma"] = None  # a quarter of the larger side, once the size is known
     flags = {"columns": _names(args.columns), "drop": _names(args.drop),
              "target": args.target, "scale": args.scale}
     data_options = {name: flags[name] if flags[name] is not None else
                     file_settings.get(name, default) for name, default in DATA_OPTIONS.items()}
     return som_kwargs, data_options
+
+
+def complete_map_settings(som_kwargs: dict[str, Any], data: Any) -> dict[str, Any]:
+    """Fill in the settings that depend on the data: ``x``, ``y`` and ``sigma``.
+
+    A side that is ``None`` is chosen from ``data`` (the scaled training features, shape
+    (n_rows, n_features)) by :func:`torchsom.sklearn._map_size.complete_map_size`: both
+    left out give ``torchsom.suggest_map_size``; with one given, the other makes about
+    ``5 · n_rows^0.54321`` neurons. A ``sigma`` of ``None`` becomes a quarter of the
+    larger side.
+
+    Returns
+    -------
+    dict
+        A copy of ``som_kwargs`` with ``x``, ``y`` and ``sigma`` set.
+
+    Raises
+    ------
+    InvalidParameterError
+        For an ``x`` or ``y`` that is neither ``None`` nor an int >= 1.
+    """
+    from torchsom.sklearn._map_size import complete_map_size
+
+    filled = dict(som_kwargs)
+    filled["x"], filled["y"] = complete_map_size(
+        data, filled.get("x"), filled.get("y"),
+        topology=filled.get("topology", "rectangular"), pbc=filled.get("pbc", False))
+    if "sigma" in filled and filled["sigma"] is None:
+        # a neighbourhood a quarter of the map wide orders the map; the constructor's 1.0
+        # leaves large maps tangled (topographic errors of 60 % and more)
+        filled["sigma"] = max(filled["x"], filled["y"]) / 4.0
+    return filled

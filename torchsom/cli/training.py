@@ -25,10 +25,12 @@ def train_model(
 ) -> FittedModel:
     """Train a map on ``raw`` (n_rows, n_features) and gather what is saved with it.
 
-    The features are scaled by ``scale``; the codebook is initialised with
-    ``som_kwargs["initialization_mode"]`` (PCA needs 2 features and 2 rows, random
-    otherwise); the neurons are clustered with k-means (k by the elbow); with a
-    ``target`` every neuron learns a class or a mean value.
+    The features are scaled by ``scale``; a side of the map (``x``, ``y``) that is
+    ``None`` is chosen from the scaled features, and a ``sigma`` of ``None`` is a quarter
+    of the larger side (:func:`~torchsom.cli.settings.complete_map_settings`); the
+    codebook is initialised with ``som_kwargs["initialization_mode"]`` (PCA needs 2
+    features and 2 rows, random otherwise); the neurons are clustered with k-means (k by
+    the elbow); with a ``target`` every neuron learns a class or a mean value.
 
     Raises
     ------
@@ -38,10 +40,12 @@ def train_model(
     import torch
 
     from torchsom.cli.analysis import best_units, neuron_clusters
+    from torchsom.cli.settings import complete_map_settings
     from torchsom.core.som import SOM
 
     scaler = Scaler.fit(scale, raw)
     scaled = scaler.transform(raw)
+    som_kwargs = complete_map_settings(som_kwargs, scaled)
     som = SOM(num_features=len(names), **som_kwargs)
     data = torch.as_tensor(scaled, dtype=torch.float32)
     mode = som_kwargs.get("initialization_mode", "random")

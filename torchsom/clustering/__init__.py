@@ -5,16 +5,15 @@ This package receives tensors and grid descriptions, never a SOM object;
 """
 
 from torchsom.clustering.algorithms import (
-    FEATURE_SPACES,
     METHODS,
     cluster_data,
     cluster_gmm,
     cluster_hdbscan,
     cluster_kmeans,
-    clustering_features,
     default_min_cluster_size,
-    extract_clustering_features,
 )
+from torchsom.clustering.elbow import elbow_analysis
+from torchsom.clustering.features import FEATURE_SPACES, clustering_features
 from torchsom.clustering.metrics import (
     GridSpec,
     calinski_harabasz_score,
@@ -49,8 +48,8 @@ __all__ = [
     "davies_bouldin_score",
     "default_max_k",
     "default_min_cluster_size",
+    "elbow_analysis",
     "elbow_curve",
-    "extract_clustering_features",
     "find_elbow",
     "noise_ratio",
     "select_components_bic",

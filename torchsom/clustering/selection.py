@@ -208,17 +208,3 @@ def select_components_bic(
         "k_values": k_values,
         "scores": scores,
     }
-
-
-def _determine_optimal_k_elbow(
-    data: Any, max_k: int = 10, random_state: int | None = 42
-) -> int:
-    """Compatibility name: the elbow ``k`` of ``data`` (see :func:`select_k_elbow`)."""
-    return int(select_k_elbow(data, max_k, random_state)["k"])
-
-
-def _determine_optimal_components_bic(
-    data: Any, random_state: int | None = 42, max_components: int = 10
-) -> int:
-    """Compatibility name: the BIC-optimal component count (see :func:`select_components_bic`)."""
-    return int(select_components_bic(data, max_components, random_state)["k"])

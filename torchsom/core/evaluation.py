@@ -24,6 +24,9 @@ def evaluate_som(
 ) -> QualityReport:
     """Every quality measure of ``som`` on ``data`` (see :meth:`torchsom.SOM.evaluate`).
 
+    The best-matching units come from the map's own search (``som._best_units``), the
+    one that answers :meth:`~torchsom.SOM.identify_bmus` and the error methods.
+
     Raises
     ------
     ValueError
@@ -37,7 +40,7 @@ def evaluate_som(
         )
     return evaluate_map(
         data, som.weights.detach(), topology=som.topology, pbc=som.pbc,
-        cross_distance=som._cross_distance, neighborhood=som.neighborhood_fn,
+        cross_distance=som.internals.cross_distance, neighborhood=som.neighborhood_fn,
         sigma=final_sigma(som) if sigma is None else sigma, k=k, sample_size=sample_size,
-        random_state=random_state,
+        random_state=random_state, search=som.internals.search,
     )

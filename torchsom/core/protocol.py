@@ -105,14 +105,14 @@ class EstimatorProtocol:
         if all(merged[name] == current[name] for name in REBUILD_PARAMETERS):
             with torch.no_grad():
                 fresh.weights.copy_(old.weights.detach().to(fresh.weights.device))
-            fresh._generator.set_state(old._generator.get_state())
-            fresh._construction_rng_state = old._construction_rng_state
+            fresh.internals.generator.set_state(old.internals.generator.get_state())
+            fresh.internals.initial_generator_state = old.internals.initial_generator_state
             fresh.quantization_errors_ = list(old.quantization_errors_)
             fresh.topographic_errors_ = list(old.topographic_errors_)
             fresh.epochs_trained_ = old.epochs_trained_
             if hasattr(old, "feature_names_in_"):
                 fresh.feature_names_in_ = old.feature_names_in_
-            fresh._search_strategy.rebuild_index(fresh.weights)
+            fresh.internals.weights_changed()
         fresh.train(old.training)
         self.__dict__.clear()
         self.__dict__.update(fresh.__dict__)
@@ -144,7 +144,7 @@ class EstimatorProtocol:
         edits) without keeping a copy of the codebook.
         """
         som: Any = self
-        state = getattr(som, "_construction_rng_state", None)
+        state = som.internals.initial_generator_state
         if state is None or som.epochs_trained_ > 0:
             return False
         generator = torch.Generator(device="cpu")

@@ -3,8 +3,8 @@ data sources, checkpoints (through the map file format), resumption, data-parall
 training and the running state of ``partial_fit``.
 
 The engine (:mod:`torchsom._engine`) does the work; this module ties it to the map: it
-checks the options, reads and writes checkpoints with :mod:`torchsom.io`, and keeps
-``partial_fit``'s run between calls.
+checks the options, reads and writes checkpoints as map files
+(:mod:`torchsom.core.persistence`), and keeps ``partial_fit``'s run between calls.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from torchsom._engine.plan import FitControl
 from torchsom._engine.run import Run
 from torchsom._engine.sources import DataSource, TensorSource, as_source
 from torchsom._validation import check_int
+from torchsom.core.container import read_entries
+from torchsom.core.persistence import save_som
 from torchsom.functional.bmu import reference_point
 from torchsom.functional.distances import euclidean_cross
 
@@ -109,7 +111,7 @@ def fit_source(som: Any, data: Any, options: FitOptions) -> torch.Tensor | DataS
         source = as_source(data, features=som.num_features, dtype=som.weights.dtype,
                            device=som.weights.device, batch_size=som.batch_size,
                            n_samples=options.n_samples,
-                           check=lambda raw: som._check_data(raw, missing=True))
+                           check=lambda raw: som.internals.check_data(raw, missing=True))
     except (TypeError, ValueError) as exc:
         if options.distributed:
             collective = Collective(options.process_group)
@@ -153,9 +155,7 @@ def _source_info(data: torch.Tensor | DataSource) -> dict[str, Any]:
 def _read_checkpoint(path: Any, settings: dict[str, str], data: torch.Tensor | DataSource,
                      world: int) -> tuple[FitState, torch.Tensor]:
     """The fit state and the weights stored in a checkpoint (checked against this fit)."""
-    from torchsom import io
-
-    metadata, tensors = io.read_entries(path)
+    metadata, tensors = read_entries(path)
     state = FitState.from_entries(path, metadata, tensors)
     check_resumable(state, settings, _source_info(data), world, path)
     return state, tensors["weights"]
@@ -163,7 +163,6 @@ def _read_checkpoint(path: Any, settings: dict[str, str], data: torch.Tensor | D
 
 def _writer(som: Any):
     """``write(path, state)``: the map, with the fit's history so far, plus the state."""
-    from torchsom import io
 
     def write(path: Any, state: FitState) -> None:
         history = (som.quantization_errors_, som.topographic_errors_, som.epochs_trained_)
@@ -172,7 +171,7 @@ def _writer(som: Any):
         som.epochs_trained_ = history[2] + len(state.quantization)
         try:
             metadata, tensors = state.entries()
-            io.save_som(som, path, extra_metadata=metadata, extra_tensors=tensors)
+            save_som(som, path, extra_metadata=metadata, extra_tensors=tensors)
         finally:
             som.quantization_errors_, som.topographic_errors_, som.epochs_trained_ = history
 
@@ -193,7 +192,7 @@ class PartialFit:
 
     def __init__(self, som: Any, n_samples: int, first: torch.Tensor) -> None:
         self.n_samples = n_samples
-        plan = som._fit_plan(False)
+        plan = som.internals.fit_plan(False)
         self.codebook = som.weights.detach().reshape(som.x * som.y, som.num_features)
         center = reference_point(first) if plan.cross_distance is euclidean_cross else None
         self.run = Run(plan, self.codebook, center, som.batch_size,
@@ -231,8 +230,9 @@ def partial_fit(som: Any, batch: Any, n_samples: int | None) -> None:
     ``SOM.partial_fit``)."""
     if n_samples is not None:
         check_int("n_samples", n_samples, 1)
-    samples = som._check_data(batch, name="batch")
-    state = getattr(som, "_partial", None)
+    internals = som.internals
+    samples = internals.check_data(batch, name="batch")
+    state = internals.partial_run
     if state is None:
         if n_samples is None:
             raise ValueError(
@@ -241,11 +241,11 @@ def partial_fit(som: Any, batch: Any, n_samples: int | None) -> None:
                 "samples, over the map's epochs."
             )
         state = PartialFit(som, int(n_samples), samples)
-        som._partial = state
+        internals.partial_run = state
     elif n_samples is not None and int(n_samples) != state.n_samples:
         raise ValueError(f"n_samples={n_samples} differs from the n_samples={state.n_samples} "
                          "given on the first partial_fit call; leave it out on later calls "
                          "(call fit, or initialize_weights, to start a new schedule).")
     state.feed(som, samples)
-    som._search_strategy.rebuild_index(som.weights)
+    internals.weights_changed()
 

@@ -1,7 +1,16 @@
 """The self-organizing map: an ``nn.Module`` holding the codebook and the training loop.
 
 Public methods validate their input once and delegate the arithmetic to
-:mod:`torchsom.functional`; maps, retrieval and clustering live in their own modules.
+:mod:`torchsom.functional` and the training to :mod:`torchsom._engine`; maps
+(:mod:`torchsom.core.maps`), retrieval (:mod:`torchsom.core.retrieval`), evaluation,
+clustering and saving (:mod:`torchsom.core.persistence`) live in their own modules.
+
+Why one module of this size: it holds the one public class, whose methods (the API users
+know, from construction and ``fit`` to maps, retrieval, clustering and saving) are front
+doors of a few lines each: check the input, delegate. Most of its length is their
+documentation (the parameters, the training rules). :class:`SOMInternals`, the internal
+surface the library's other modules use instead of the map's private attributes, is here
+because this is the only module that reads them.
 """
 
 from __future__ import annotations
@@ -14,16 +23,19 @@ import numpy as np
 import torch
 from torch import nn
 
+from torchsom._compat import som_methods
 from torchsom._engine import FitPlan, search_bmus, train_epochs
 from torchsom._engine.step_tables import per_step_schedule
 from torchsom._registry import check_choice
 from torchsom._validation import as_data, check_int, resolve_device
-from torchsom.core import scaling
+from torchsom.core import evaluation, persistence, retrieval, scaling
 from torchsom.core.base_som import BaseSOM
+from torchsom.core.maps import dispatch
 from torchsom.core.parameters import (
+    DEFAULTS,
     INITIALIZATION_MODES,
-    MAX_NEIGHBORHOOD_ORDER,
     SOM_PARAMETERS,
+    check_parameter,
     validate_parameters,
     validate_settings,
 )
@@ -33,10 +45,13 @@ from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS, cross_distance_for
 from torchsom.functional.initialization import pca_init, random_init, unit_random_codebook
 from torchsom.functional.masked import fill_with_mean
-from torchsom.functional.metrics import EpochErrors, non_adjacent
+from torchsom.functional.metrics import (
+    EpochErrors,
+    quantization_error_from_bmus,
+    topographic_error_from_bmus,
+)
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
-from torchsom.functional.smoothing import GridIndex, GridKernel
-from torchsom.functional.update import minibatch_update
+from torchsom.functional.smoothing import GridIndex
 from torchsom.search import create_search_strategy
 from torchsom.topology.coordinates import (
     adjacency_threshold,
@@ -55,6 +70,9 @@ def _function_name(value: str | Callable[..., Any]) -> str:
 
 class SOM(EstimatorProtocol, BaseSOM):
     """Self-organizing map on a rectangular or hexagonal grid.
+
+    The parameters' defaults and rules come from one table,
+    :data:`torchsom.core.parameters.SOM_PARAMETERS` (listed in ``docs/parameters.md``).
 
     Parameters
     ----------
@@ -88,12 +106,13 @@ class SOM(EstimatorProtocol, BaseSOM):
     pbc : bool, default=False
         Periodic boundaries (a torus). Hexagonal tori need an even ``x``.
     search_backend : {"auto", "torch", "faiss"}, default="auto"
-        BMU search backend for :meth:`identify_bmus` and the maps.
+        BMU search backend of every question asked of the built map: :meth:`identify_bmus`,
+        the errors, :meth:`evaluate`, :meth:`assign_labels` and the maps.
     device : str or torch.device, optional
         ``None`` means "cuda if available", resolved at construction.
-    random_seed : int, default=42
-        Seed of the map's own generator (initialisation and shuffling). The global torch
-        random state is never touched.
+    random_seed : int or None, default=42
+        Seed of the map's own generator (initialisation and shuffling); None draws a
+        fresh seed. The global torch random state is never touched.
     algorithm : {"minibatch", "batch", "online"}, default="minibatch"
         Training rule; see :meth:`fit`.
     missing_values : {"error", "ignore"}, default="error"
@@ -125,29 +144,31 @@ class SOM(EstimatorProtocol, BaseSOM):
         "bmu_neighborhood_knn",
     )
 
+    # the defaults are those of the one table of hyperparameters (core/parameters.py)
     def __init__(
         self,
         x: int,
         y: int,
         num_features: int,
-        epochs: int = 10,
-        batch_size: int = 5,
-        sigma: float = 1.0,
-        learning_rate: float = 0.5,
-        neighborhood_order: int = 1,
-        topology: str = "rectangular",
-        lr_decay_function: str | Callable[..., float] = "asymptotic_decay",
-        sigma_decay_function: str | Callable[..., float] = "asymptotic_decay",
-        neighborhood_function: str | Callable[..., torch.Tensor] = "gaussian",
-        distance_function: str | Callable[..., torch.Tensor] = "euclidean",
-        initialization_mode: str = "random",
-        pbc: bool = False,
-        search_backend: str = "auto",
-        device: str | torch.device | None = None,
-        random_seed: int | None = 42,
-        algorithm: str = "minibatch",
-        missing_values: str = "error",
-        max_missing_fraction: float = 1.0,
+        epochs: int = DEFAULTS["epochs"],
+        batch_size: int = DEFAULTS["batch_size"],
+        sigma: float = DEFAULTS["sigma"],
+        learning_rate: float = DEFAULTS["learning_rate"],
+        neighborhood_order: int = DEFAULTS["neighborhood_order"],
+        topology: str = DEFAULTS["topology"],
+        lr_decay_function: str | Callable[..., float] = DEFAULTS["lr_decay_function"],
+        sigma_decay_function: str | Callable[..., float] = DEFAULTS["sigma_decay_function"],
+        neighborhood_function: str | Callable[..., torch.Tensor] = (
+            DEFAULTS["neighborhood_function"]),
+        distance_function: str | Callable[..., torch.Tensor] = DEFAULTS["distance_function"],
+        initialization_mode: str = DEFAULTS["initialization_mode"],
+        pbc: bool = DEFAULTS["pbc"],
+        search_backend: str = DEFAULTS["search_backend"],
+        device: str | torch.device | None = DEFAULTS["device"],
+        random_seed: int | None = DEFAULTS["random_seed"],
+        algorithm: str = DEFAULTS["algorithm"],
+        missing_values: str = DEFAULTS["missing_values"],
+        max_missing_fraction: float = DEFAULTS["max_missing_fraction"],
     ) -> None:
         super().__init__()
         params = {name: value for name, value in locals().items() if name in SOM_PARAMETERS}
@@ -207,6 +228,12 @@ class SOM(EstimatorProtocol, BaseSOM):
         self.topographic_errors_: list[float] = []
         self.epochs_trained_ = 0
 
+    # ------------------------------------------------------------------ internal surface
+    @property
+    def internals(self) -> SOMInternals:
+        """The map's internal surface for torchsom's own modules (see :class:`SOMInternals`)."""
+        return SOMInternals(self)
+
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_config(cls, config: Any, **overrides: Any) -> SOM:
@@ -232,11 +259,7 @@ class SOM(EstimatorProtocol, BaseSOM):
             raise InvalidParameterError(
                 f"neighborhood_order must be >= 1, got {value!r}; expected an int >= 1."
             )
-        if value > MAX_NEIGHBORHOOD_ORDER:
-            raise InvalidParameterError(
-                f"neighborhood_order must be an int in [1, {MAX_NEIGHBORHOOD_ORDER}]; got "
-                f"{value!r} (orders past the grid's largest distance add nothing)."
-            )
+        check_parameter("neighborhood_order", value)  # the table's upper bound
         self.neighborhood_order = int(value)
         self._build_neighbor_offsets()
 
@@ -549,18 +572,19 @@ class SOM(EstimatorProtocol, BaseSOM):
             int64, shape (n_samples, 2), or (2,) for a single 1-D sample.
         """
         one = _is_single_sample(data)
-        samples = self._check_data(data, missing=True)
-        if self._has_missing(samples):
-            _, idx = self._best_units(samples, 1)
-        else:
-            _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
+        _, idx = self._best_units(self._check_data(data, missing=True), 1)
         flat = idx[:, 0].to(self.weights.device)
         coords = torch.stack((flat // self.y, flat % self.y), dim=1)
         return coords[0] if one else coords
 
     def _best_units(self, samples: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return search_bmus(samples, self._codebook(), self._cross_distance, k=k,
-                           missing=self._has_missing(samples))
+        """The one BMU search of a built map: the search backend (``search_backend_``),
+        or, for checked data holding missing values, the search on observed features.
+        :meth:`identify_bmus`, the errors and :meth:`evaluate` all ask it."""
+        if self._has_missing(samples):
+            return search_bmus(samples, self._codebook(), self._cross_distance, k=k,
+                               missing=True)
+        return self._search_strategy.search(samples, self.weights.detach(), k=k)
 
     def _has_missing(self, samples: torch.Tensor) -> bool:
         """Whether checked data holds NaN (only possible with missing_values="ignore")."""
@@ -606,17 +630,21 @@ class SOM(EstimatorProtocol, BaseSOM):
         return filled if isinstance(data, torch.Tensor) else filled.cpu().numpy()
 
     def quantization_error(self, data: Any) -> float:
-        """Mean distance from each sample to its BMU, in the map's distance metric."""
+        """Mean distance from each sample to its BMU, in the map's distance metric.
+
+        The BMUs come from the map's search backend, as for :meth:`identify_bmus`.
+        """
         samples = self._check_data(data, missing=True)
         dist, _ = self._best_units(samples, 1)
-        return float(dist[:, 0].contiguous().mean())
+        return float(quantization_error_from_bmus(dist))
 
     def topographic_error(self, data: Any) -> float:
         """Share of samples (a ratio in [0, 1]) whose two best units are not adjacent.
 
         Adjacent means the 8 surrounding cells on a rectangular grid and the 6 touching
-        hexagons on a hexagonal grid, across the wrap when ``pbc`` is on. Returns NaN with
-        a warning on a 1×1 map.
+        hexagons on a hexagonal grid, across the wrap when ``pbc`` is on. The two best
+        units come from the map's search backend, as for :meth:`identify_bmus`. Returns
+        NaN with a warning on a 1×1 map.
         """
         samples = self._check_data(data, missing=True)
         if self.x * self.y == 1:
@@ -624,9 +652,9 @@ class SOM(EstimatorProtocol, BaseSOM):
                           TorchSOMWarning, stacklevel=2)
             return float("nan")
         _, idx = self._best_units(samples, 2)
-        wrong = non_adjacent(idx[:, 0], idx[:, 1], self._positions,
-                             adjacency_threshold(self.topology), self._periods)
-        return float(wrong.float().mean())
+        return float(topographic_error_from_bmus(idx, self._positions,
+                                                 adjacency_threshold(self.topology),
+                                                 self._periods))
 
     def evaluate(
         self,
@@ -665,8 +693,6 @@ class SOM(EstimatorProtocol, BaseSOM):
             A dict ``name → float``; its attributes ``k``, ``sigma``, ``n_samples``,
             ``rank_samples`` and ``subsampled`` say how it was computed.
         """
-        from torchsom.core import evaluation
-
         return evaluation.evaluate_som(self, data, k=k, sigma=sigma, sample_size=sample_size,
                                        random_state=random_state)
 
@@ -686,20 +712,16 @@ class SOM(EstimatorProtocol, BaseSOM):
         bmus_data_map: Any = None,
         **kwargs: Any,
     ) -> Any:
-        """Build one map over the grid (see :mod:`torchsom.core.mapping`)."""
-        from torchsom.core import mapping
-
-        return mapping.build_map(self, map_type, data=data, target=target,
+        """Build one map over the grid (see :mod:`torchsom.core.maps`)."""
+        return dispatch.build_map(self, map_type, data=data, target=target,
                                  bmus_data_map=bmus_data_map, **kwargs)
 
     def build_multiple_maps(
         self, map_configs: list[dict[str, Any]], data: Any, target: Any = None,
         batch_size: int = 1024,
     ) -> dict[str, Any]:
-        """Build several maps sharing one BMU search (see :mod:`torchsom.core.mapping`)."""
-        from torchsom.core import mapping
-
-        return mapping.build_multiple_maps(self, map_configs, data, target=target,
+        """Build several maps sharing one BMU search (see :mod:`torchsom.core.maps`)."""
+        return dispatch.build_multiple_maps(self, map_configs, data, target=target,
                                            batch_size=batch_size)
 
     def collect_samples(
@@ -712,10 +734,8 @@ class SOM(EstimatorProtocol, BaseSOM):
         return_indices: bool = False,
         retrieval_mode: str = "bmu_neighborhood_knn",
     ) -> Any:
-        """Collect training samples near a query on the map (see :mod:`torchsom.core.mapping`)."""
-        from torchsom.core import mapping
-
-        return mapping.collect_samples(
+        """Collect training samples near a query on the map (see :mod:`torchsom.core.retrieval`)."""
+        return retrieval.collect_samples(
             self, query_sample, historical_samples, historical_outputs, bmus_idx_map,
             min_buffer_threshold=min_buffer_threshold, return_indices=return_indices,
             retrieval_mode=retrieval_mode,
@@ -731,10 +751,8 @@ class SOM(EstimatorProtocol, BaseSOM):
         return_indices: bool = False,
         retrieval_mode: str = "bmu_neighborhood_knn",
     ) -> list[Any]:
-        """:meth:`collect_samples` for many queries at once (see :mod:`torchsom.core.mapping`)."""
-        from torchsom.core import mapping
-
-        return mapping.collect_samples_batch(
+        """:meth:`collect_samples` for many queries at once (see :mod:`torchsom.core.retrieval`)."""
+        return retrieval.collect_samples_batch(
             self, query_samples, historical_samples, historical_outputs, bmus_idx_map,
             min_buffer_threshold=min_buffer_threshold, return_indices=return_indices,
             retrieval_mode=retrieval_mode,
@@ -789,50 +807,118 @@ class SOM(EstimatorProtocol, BaseSOM):
                 f"neuron_labels must have shape ({n_neurons},) or ({self.x}, {self.y}), one "
                 f"label per neuron; got shape {tuple(neuron_labels.shape)}."
             )
-        samples = self._check_data(data)
-        _, idx = self._search_strategy.search(samples, self.weights.detach(), k=1)
+        _, idx = self._best_units(self._check_data(data), 1)
         flat = idx[:, 0].to(neuron_labels.device)
         return neuron_labels.reshape(-1)[flat].to(self.weights.device)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: Any) -> None:
         """Save configuration, weights and training history to ``path`` (see :mod:`torchsom.io`)."""
-        from torchsom import io
-
-        io.save_som(self, path)
+        persistence.save_som(self, path)
 
     @classmethod
     def load(cls, path: Any, map_location: Any = None) -> SOM:
         """Load a map written by :meth:`save` (see :mod:`torchsom.io`)."""
-        from torchsom import io
+        return persistence.load_som(path, map_location, cls=cls)
 
-        return io.load_som(path, map_location=map_location, cls=cls)
-
-    # ------------------------------------------------------------------ legacy helpers
+    # ------------------------------------------------------------------ 1.x private helpers
     def _vectorized_neighborhood(
         self, bmu_indices_flat: torch.Tensor, sigma: float
     ) -> torch.Tensor:
         """Neighbourhood weights of the given flat BMU indices, shape (b, x, y)."""
-        kernel = GridKernel(self._grid_index(), self.neighborhood_fn, float(sigma),
-                            self.weights.dtype)
-        flat = torch.as_tensor(bmu_indices_flat, device=self._positions.device).reshape(-1)
-        return kernel.rows(flat.long()).reshape(-1, self.x, self.y)
+        return som_methods.vectorized_neighborhood(self, bmu_indices_flat, sigma)
 
     def _update_weights(
         self, data: torch.Tensor, bmus: torch.Tensor, learning_rate: float, sigma: float
     ) -> None:
         """One mini-batch update in place: ``data`` (b, F), ``bmus`` (b, 2) grid coordinates."""
-        bmus = torch.as_tensor(bmus, device=self.weights.device).reshape(-1, 2)
-        flat = bmus[:, 0] * self.y + bmus[:, 1]
-        rows = self._vectorized_neighborhood(flat, sigma).reshape(flat.shape[0], -1)
-        batch = data.reshape(-1, self.num_features).to(self.weights)
-        staged = torch.cat((batch, batch.new_ones(batch.shape[0], 1)), dim=1)
-        codebook_t = self._codebook().t().contiguous()
-        with torch.no_grad():
-            minibatch_update(codebook_t, staged, rows * (float(learning_rate) / batch.shape[0]),
-                             codebook_t.new_empty(self.num_features + 1, codebook_t.shape[1]))
-            self._codebook().copy_(codebook_t.t())
-        self._search_strategy.rebuild_index(self.weights)
+        som_methods.update_weights(self, data, bmus, learning_rate, sigma)
+
+
+class SOMInternals:
+    """The internal surface of a :class:`SOM`, for torchsom's own modules.
+
+    The maps, sample retrieval, evaluation, saving and loading, fitting from streams,
+    the scikit-learn estimators and the JIT learner use a map through its public API and
+    this object (``som.internals``) only: no module but this one reads the map's private
+    attributes. It is a view (made on each access, holding only the map), so it follows
+    the map through ``set_params``, pickling and copying. Not part of the user API.
+
+    Parameters
+    ----------
+    som : SOM
+        The map it exposes.
+    """
+
+    __slots__ = ("_som",)
+
+    def __init__(self, som: SOM) -> None:
+        self._som = som
+
+    def check_data(self, data: Any, name: str = "data", missing: bool = False) -> torch.Tensor:
+        """``data`` checked and converted to the map's dtype and device, shape (n, F).
+
+        NaN pass (as missing values) only when ``missing`` is true and the map has
+        ``missing_values="ignore"``; every other check is :func:`torchsom._validation.as_data`'s.
+        """
+        return self._som._check_data(data, name, missing=missing)
+
+    def search(self, samples: torch.Tensor, k: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``k`` best units of checked ``samples`` (n, F) by the map's search backend.
+
+        Returns distances (n, k) in the map's metric, ascending, and flat neuron indices
+        ``row * y + col`` (n, k).
+        """
+        return self._som._best_units(samples, k)
+
+    def weights_changed(self) -> None:
+        """Bring the search backend up to date after the codebook was written from outside."""
+        self._som._search_strategy.rebuild_index(self._som.weights)
+
+    @property
+    def cross_distance(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """The map's distance as ``(samples (n, F), codebook (m, F)) -> (n, m)``."""
+        return self._som._cross_distance
+
+    @property
+    def generator(self) -> torch.Generator:
+        """The map's own random generator (initialisation and shuffling)."""
+        return self._som._generator
+
+    @property
+    def initial_generator_state(self) -> torch.Tensor | None:
+        """The generator state the construction codebook was drawn from (None if unknown)."""
+        return getattr(self._som, "_construction_rng_state", None)
+
+    @initial_generator_state.setter
+    def initial_generator_state(self, state: torch.Tensor) -> None:
+        self._som._construction_rng_state = state
+
+    @property
+    def positions(self) -> torch.Tensor:
+        """Neuron grid coordinates, shape (x·y, 2), on the map's device."""
+        return self._som._positions
+
+    def weights_never_set(self) -> bool:
+        """True while the codebook is still the random draw made at construction."""
+        return self._som._weights_never_set()
+
+    def grid_index(self) -> GridIndex:
+        """The grid's geometry (positions, topology, periods) for the smoothing kernels."""
+        return self._som._grid_index()
+
+    def fit_plan(self, verbose: bool = False) -> FitPlan:
+        """The training engine's description of a fit with the current settings."""
+        return self._som._fit_plan(verbose)
+
+    @property
+    def partial_run(self) -> Any:
+        """The ``partial_fit`` schedule in progress, or None."""
+        return getattr(self._som, "_partial", None)
+
+    @partial_run.setter
+    def partial_run(self, run: Any) -> None:
+        self._som._partial = run
 
 
 def _is_single_sample(data: Any) -> bool:

@@ -1,4 +1,4 @@
-"""Per-neuron maps and sample retrieval, computed from tensors.
+"""Per-neuron maps computed from tensors.
 
 Every kernel here works on an *assignment*: two int64 tensors of equal length,
 ``samples`` (row indices into the data / target) and ``neurons`` (flat neuron index
@@ -6,10 +6,12 @@ Every kernel here works on an *assignment*: two int64 tensors of equal length,
 (n_neurons,); callers reshape to (x, y). Empty neurons are NaN in every statistics map.
 
 Nothing loops over samples in Python; per-neuron statistics use scatter operations, and
-the U-matrix and retrieval work on a neighbour table of shape (n_neurons, k) (``-1`` marks
-a missing neighbour), in chunks that bound memory.
+the U-matrix and the classification tie-break work on a neighbour table of shape
+(n_neurons, k) (``-1`` marks a missing neighbour), in chunks that bound memory. Kernels
+that return sample indices (grouping by neuron, retrieval) are in
+:mod:`torchsom.functional.members`.
 
-Inputs are assumed valid (the public entry points in :mod:`torchsom.core.mapping` check
+Inputs are assumed valid (the public entry points in :mod:`torchsom.core.maps` check
 them).
 """
 
@@ -25,7 +27,6 @@ __all__ = [
     "U_MATRIX_SCALINGS",
     "SCORE_FLOOR",
     "hit_map",
-    "group_members",
     "dedupe_neighbors",
     "distance_map",
     "neuron_counts",
@@ -35,8 +36,7 @@ __all__ = [
     "score_map",
     "rank_map",
     "classification_map",
-    "match_rows",
-    "retrieval_buffers",
+    "rows_per_chunk",
 ]
 
 #: reductions accepted by :func:`metric_map`
@@ -55,11 +55,12 @@ def _stat_dtype(device: torch.device) -> torch.dtype:
     return torch.float32 if device.type == "mps" else torch.float64
 
 
-def _rows_per_chunk(row_cost: int) -> int:
+def rows_per_chunk(row_cost: int) -> int:
+    """Rows per chunk when a row needs ``row_cost`` 4-byte scratch values (64 MiB a chunk)."""
     return max(1, _BUDGET // max(1, 4 * row_cost))
 
 
-# ---------------------------------------------------------------------------- grouping
+# ---------------------------------------------------------------------------- counts
 def hit_map(neurons: torch.Tensor, n_neurons: int) -> torch.Tensor:
     """Number of samples assigned to each neuron.
 
@@ -76,33 +77,6 @@ def hit_map(neurons: torch.Tensor, n_neurons: int) -> torch.Tensor:
         Shape (n_neurons,), float32 counts (0 for unused neurons).
     """
     return torch.bincount(neurons, minlength=n_neurons).to(torch.float32)
-
-
-def group_members(
-    samples: torch.Tensor, neurons: torch.Tensor, n_neurons: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Group sample indices by neuron, keeping their given order inside each neuron.
-
-    Parameters
-    ----------
-    samples, neurons : torch.Tensor
-        Shape (m,), int64: the assignment.
-    n_neurons : int
-        Number of neurons.
-
-    Returns
-    -------
-    members : torch.Tensor
-        Shape (m,): ``samples`` reordered so each neuron's samples are contiguous, neurons
-        in flat order.
-    ptr : torch.Tensor
-        Shape (n_neurons + 1,): neuron ``k`` owns ``members[ptr[k]:ptr[k + 1]]``.
-    """
-    order = torch.sort(neurons, stable=True).indices
-    counts = torch.bincount(neurons, minlength=n_neurons)
-    ptr = torch.zeros(n_neurons + 1, dtype=torch.long, device=neurons.device)
-    torch.cumsum(counts, 0, out=ptr[1:])
-    return samples[order], ptr
 
 
 def dedupe_neighbors(table: torch.Tensor) -> torch.Tensor:
@@ -167,7 +141,7 @@ def distance_map(
     total = torch.zeros(n, dtype=codebook.dtype, device=codebook.device)
     valid = table >= 0
     safe = table.clamp_min(0)
-    step = _rows_per_chunk(k * features if pairwise is not None else n)
+    step = rows_per_chunk(k * features if pairwise is not None else n)
     for start in range(0, n if k else 0, step):
         rows = slice(start, start + step)
         if pairwise is not None:
@@ -379,7 +353,7 @@ def classification_map(
     choice = votes.argmax(1)  # first maximum: the smallest label when tied
     tie_rows = (tied.sum(1) > 1).nonzero().squeeze(1)
     # neighbour votes of the tied neurons, in chunks of bounded memory
-    step = _rows_per_chunk(2 * max(1, table.shape[1]) * n_classes)
+    step = rows_per_chunk(2 * max(1, table.shape[1]) * n_classes)
     for start in range(0, tie_rows.numel() if table.shape[1] else 0, step):
         rows = tie_rows[start:start + step]
         nbrs = table[rows]
@@ -390,139 +364,3 @@ def classification_map(
     labelled = top.squeeze(1) > 0
     out[labelled] = classes[choice[labelled]].to(dtype)
     return out
-
-
-# ---------------------------------------------------------------------------- rows
-def match_rows(data: torch.Tensor, vectors: torch.Tensor, groups: torch.Tensor) -> tuple[
-    torch.Tensor, torch.Tensor
-]:
-    """Recover which rows of ``data`` a set of data vectors came from.
-
-    Parameters
-    ----------
-    data : torch.Tensor
-        Shape (n, F).
-    vectors : torch.Tensor
-        Shape (m, F): copies of rows of ``data``.
-    groups : torch.Tensor
-        Shape (m,), int64: a label (e.g. the neuron) of every vector.
-
-    Returns
-    -------
-    samples, labels : torch.Tensor
-        int64, equal length: every data row equal to one of the vectors, ascending, and
-        the label of (the first) vector it equals. Identical data rows are all returned.
-    """
-    if vectors.shape[0] == 0:
-        empty = torch.empty(0, dtype=torch.long, device=data.device)
-        return empty, empty
-    both = torch.cat((data, vectors.to(data)), 0)
-    _, inverse = torch.unique(both, dim=0, return_inverse=True)
-    n = data.shape[0]
-    data_key, vector_key = inverse[:n], inverse[n:]
-    n_keys = int(inverse.max()) + 1
-    owner = torch.full((n_keys,), -1, dtype=torch.long, device=data.device)
-    # first vector of each key wins: scatter in reverse so the earliest write lands last
-    reverse = torch.arange(vector_key.shape[0] - 1, -1, -1, device=data.device)
-    owner[vector_key[reverse]] = groups.to(data.device)[reverse]
-    label = owner[data_key]
-    samples = (label >= 0).nonzero().squeeze(1)
-    return samples, label[samples]
-
-
-# ---------------------------------------------------------------------------- retrieval
-def retrieval_buffers(
-    bmus: torch.Tensor,
-    members: torch.Tensor,
-    ptr: torch.Tensor,
-    table: torch.Tensor | None = None,
-    fallback_distances: Callable[[torch.Tensor], torch.Tensor] | None = None,
-    min_count: int = 0,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sample buffers of many queries at once, without a loop over queries.
-
-    Each query's buffer is made of whole neurons, in this order: its BMU; then (when
-    ``table`` is given) the BMU's neighbours in table-column order; then (when
-    ``fallback_distances`` is given and the buffer holds fewer than ``min_count`` samples)
-    the remaining non-empty neurons closest to the query, one whole neuron at a time,
-    until the buffer holds at least ``min_count`` samples or none is left. Inside a neuron
-    samples keep their order in ``members``.
-
-    Parameters
-    ----------
-    bmus : torch.Tensor
-        Shape (q,), int64 flat BMU of every query.
-    members, ptr : torch.Tensor
-        Sample indices grouped by neuron, see :func:`group_members`.
-    table : torch.Tensor, optional
-        Shape (n_neurons, k): distinct neighbours other than the neuron itself, ``-1`` for
-        none. ``None`` retrieves the BMU only.
-    fallback_distances : callable, optional
-        ``rows (r,) → (r, n_neurons)`` feature distances from the queries ``rows`` to every
-        neuron; enables the nearest-neuron fallback.
-    min_count : int
-        Smallest buffer the fallback aims for.
-
-    Returns
-    -------
-    indices : torch.Tensor
-        int64, all buffers concatenated.
-    offsets : torch.Tensor
-        Shape (q + 1,): query ``i``'s buffer is ``indices[offsets[i]:offsets[i + 1]]``.
-    """
-    device = bmus.device
-    n_neurons = ptr.shape[0] - 1
-    counts = ptr[1:] - ptr[:-1]
-    cells = bmus.unsqueeze(1)
-    if table is not None and table.shape[1]:
-        cells = torch.cat((cells, table[bmus]), 1)
-    present = cells >= 0
-    cell_counts = torch.where(present, counts[cells.clamp_min(0)], torch.zeros_like(cells))
-    base = cell_counts.sum(1)
-    if fallback_distances is not None and min_count > 0 and n_neurons:
-        short = (base < min_count).nonzero().squeeze(1)
-        pieces: list[tuple[torch.Tensor, torch.Tensor]] = []
-        width = 0
-        step = _rows_per_chunk(3 * n_neurons)
-        for start in range(0, short.shape[0], step):
-            rows = short[start : start + step]
-            dist = fallback_distances(rows).to(torch.float64)
-            taken = cells[rows]
-            # column n_neurons absorbs the -1 padding
-            slot = torch.where(taken >= 0, taken, torch.full_like(taken, n_neurons))
-            visited = torch.zeros(rows.shape[0], n_neurons + 1, dtype=torch.bool, device=device)
-            visited.scatter_(1, slot, True)
-            blocked = visited[:, :n_neurons] | (counts == 0).unsqueeze(0)
-            dist = torch.where(blocked, torch.full_like(dist, math.inf), dist)
-            order = torch.sort(dist, dim=1, stable=True).indices
-            sizes = torch.where(
-                torch.gather(blocked, 1, order), torch.zeros_like(order), counts[order]
-            )
-            before = torch.cumsum(sizes, 1) - sizes
-            take = (base[rows].unsqueeze(1) + before < min_count) & (sizes > 0)
-            n_take = int(take.sum(1).max()) if rows.numel() else 0
-            chosen = torch.where(take, order, torch.full_like(order, -1))[:, :n_take]
-            pieces.append((rows, chosen))
-            width = max(width, n_take)
-        if width:
-            extra = torch.full((bmus.shape[0], width), -1, dtype=torch.long, device=device)
-            for rows, chosen in pieces:
-                extra[rows, : chosen.shape[1]] = chosen
-            cells = torch.cat((cells, extra), 1)
-            present = cells >= 0
-            cell_counts = torch.where(present, counts[cells.clamp_min(0)],
-                                      torch.zeros_like(cells))
-    per_query = cell_counts.sum(1)
-    offsets = torch.zeros(bmus.shape[0] + 1, dtype=torch.long, device=device)
-    torch.cumsum(per_query, 0, out=offsets[1:])
-    flat_cells = cells.reshape(-1)
-    flat_counts = cell_counts.reshape(-1)
-    keep = flat_counts > 0
-    flat_cells, flat_counts = flat_cells[keep], flat_counts[keep]
-    total = int(flat_counts.sum())
-    if total == 0:
-        return torch.empty(0, dtype=torch.long, device=device), offsets
-    starts = torch.repeat_interleave(ptr[flat_cells], flat_counts)
-    first = torch.repeat_interleave(torch.cumsum(flat_counts, 0) - flat_counts, flat_counts)
-    position = starts + torch.arange(total, device=device) - first
-    return members[position], offsets

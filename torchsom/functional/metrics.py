@@ -5,6 +5,16 @@
 * Topographic error (TE): the fraction of samples whose first and second BMUs are not
   adjacent on the grid (8-neighbourhood on rectangular grids, 6 on hexagonal grids,
   across the wrap when ``pbc`` is on).
+
+Each is computed in one function, from the results of a BMU search:
+:func:`quantization_error_from_bmus` and :func:`topographic_error_from_bmus` (the
+adjacency rule itself is :func:`non_adjacent`). Everything else that reports a QE or a TE
+delegates to them: the data-level :func:`quantization_error` and
+:func:`topographic_error` here, the validated measures of :mod:`torchsom.functional.quality`,
+``SOM.quantization_error``, ``SOM.topographic_error``, ``SOM.evaluate``, the
+compatibility functions and the per-epoch errors of training (:class:`EpochErrors`).
+Whoever searches decides which search: a map passes its own (its search backend), a
+bare codebook is searched exactly (:func:`~torchsom.functional.bmu.topk_bmus`).
 """
 
 from __future__ import annotations
@@ -16,7 +26,14 @@ import torch
 from torchsom.functional.bmu import topk_bmus
 from torchsom.topology.coordinates import pairwise_grid_distance_sq
 
-__all__ = ["EpochErrors", "non_adjacent", "quantization_error", "topographic_error"]
+__all__ = ["BMUSearch", "EpochErrors", "non_adjacent", "quantization_error",
+           "quantization_error_from_bmus", "search_codebook", "topographic_error",
+           "topographic_error_from_bmus"]
+
+CrossDistance = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+#: a BMU search: ``(samples (n, F), k) → (distances (n, k), flat indices (n, k))``,
+#: ascending along each row
+BMUSearch = Callable[[torch.Tensor, int], tuple[torch.Tensor, torch.Tensor]]
 
 
 def non_adjacent(
@@ -30,27 +47,83 @@ def non_adjacent(
     return pairwise_grid_distance_sq(positions, first, second, periods) > threshold * threshold
 
 
+def quantization_error_from_bmus(distances: torch.Tensor) -> torch.Tensor:
+    """QE from a search's distances (n, k): the mean of the first column, a 0-d tensor."""
+    return distances[:, 0].contiguous().mean()
+
+
+def topographic_error_from_bmus(
+    best: torch.Tensor,
+    positions: torch.Tensor,
+    threshold: float,
+    periods: tuple[float, float] | None = None,
+) -> torch.Tensor:
+    """TE from a search's two best units: the share of samples whose two are not adjacent.
+
+    Parameters
+    ----------
+    best : torch.Tensor
+        Flat neuron indices, shape (..., n, 2): the best and second-best unit of each of
+        ``n`` samples, in any number of leading groups (e.g. epochs). Shape (..., n, 1)
+        (a one-neuron map) gives NaN.
+    positions : torch.Tensor
+        Shape (n_neurons, 2): grid coordinates.
+    threshold : float
+        Adjacency distance (see ``adjacency_threshold``).
+    periods : tuple of float, optional
+        Wrap periods for periodic boundaries.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``best.shape[:-2]`` (0-d for one group): ratios in [0, 1].
+    """
+    if best.shape[-1] < 2:  # one-neuron map: adjacency is undefined
+        return torch.full(best.shape[:-2], float("nan"), device=best.device)
+    pairs = best.reshape(-1, best.shape[-1])
+    far = non_adjacent(pairs[:, 0], pairs[:, 1], positions, threshold, periods)
+    return far.reshape(best.shape[:-1]).float().mean(dim=-1)
+
+
+def search_codebook(codebook: torch.Tensor, cross_distance: CrossDistance) -> BMUSearch:
+    """The exact search of a bare codebook (n_neurons, F): the default :data:`BMUSearch`."""
+    def search(samples: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return topk_bmus(samples, codebook, cross_distance, k=k)
+
+    return search
+
+
 def quantization_error(
     data: torch.Tensor,
     codebook: torch.Tensor,
-    cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    cross_distance: CrossDistance,
+    search: BMUSearch | None = None,
 ) -> torch.Tensor:
-    """Mean BMU distance, a 0-d tensor. ``data`` (n, F), ``codebook`` (n_neurons, F)."""
-    dist, _ = topk_bmus(data, codebook, cross_distance, k=1)
-    return dist.mean()
+    """Mean BMU distance, a 0-d tensor. ``data`` (n, F), ``codebook`` (n_neurons, F).
+
+    ``search`` replaces the exact search of ``codebook`` (e.g. a map's search backend).
+    """
+    search = search or search_codebook(codebook, cross_distance)
+    distances, _ = search(data, 1)
+    return quantization_error_from_bmus(distances)
 
 
 def topographic_error(
     data: torch.Tensor,
     codebook: torch.Tensor,
-    cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    cross_distance: CrossDistance,
     positions: torch.Tensor,
     threshold: float,
     periods: tuple[float, float] | None = None,
+    search: BMUSearch | None = None,
 ) -> torch.Tensor:
-    """Fraction of samples whose two best units are not adjacent, a 0-d tensor in [0, 1]."""
-    _, idx = topk_bmus(data, codebook, cross_distance, k=2)
-    return non_adjacent(idx[:, 0], idx[:, 1], positions, threshold, periods).float().mean()
+    """Fraction of samples whose two best units are not adjacent, a 0-d tensor in [0, 1].
+
+    ``search`` replaces the exact search of ``codebook`` (e.g. a map's search backend).
+    """
+    search = search or search_codebook(codebook, cross_distance)
+    _, best = search(data, 2)
+    return topographic_error_from_bmus(best, positions, threshold, periods)
 
 
 class EpochErrors:
@@ -93,15 +166,9 @@ class EpochErrors:
             return
         distances = torch.stack([d for d, _ in self._pending])  # (epochs, n)
         self._quantization.append(distances.mean(dim=1))
-        best = torch.cat([b for _, b in self._pending])
-        epochs = len(self._pending)
-        if best.shape[1] < 2:  # one-neuron map: adjacency is undefined
-            self._topographic.append(
-                torch.full((epochs,), float("nan"), device=distances.device))
-        else:
-            far = non_adjacent(best[:, 0], best[:, 1], self.positions, self.threshold,
-                               self.periods)
-            self._topographic.append(far.reshape(epochs, -1).float().mean(dim=1) * 100.0)
+        best = torch.stack([b for _, b in self._pending])  # (epochs, n, 2)
+        self._topographic.append(topographic_error_from_bmus(
+            best, self.positions, self.threshold, self.periods).to(distances.device) * 100.0)
         self._pending.clear()
         self._held = 0
 

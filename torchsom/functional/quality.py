@@ -19,6 +19,19 @@ measure                                 what it asks                           b
 :func:`neighborhood_preservation`       shared k-neighbourhoods                1
 ======================================  =====================================  ============
 
+This module holds the topographic product and :func:`evaluate_map` and re-exports the
+rest: QE and TE reduce a search's results with the one function each of
+:mod:`torchsom.functional.metrics`, distortion and explained variance are computed in
+:mod:`torchsom.functional.distortion`, the rank measures in
+:mod:`torchsom.functional.ranks`.
+
+Search
+------
+Every measure that needs best-matching units takes ``search``, a callable
+``(samples, k) → (distances, indices)``: ``SOM.evaluate`` and the map's own error methods
+pass the map's search backend, so a measure never depends on which method asked. Without
+it, a bare codebook is searched exactly.
+
 Memory and time
 ---------------
 Every pass walks the samples (or the neurons) in chunks and holds ``chunk × M`` values at
@@ -45,10 +58,28 @@ from collections.abc import Callable
 
 import torch
 
-from torchsom._validation import as_data, check_int, check_positive_float
-from torchsom.functional.bmu import DEFAULT_MEMORY_BUDGET, chunk_size_for, topk_bmus
+from torchsom._validation import check_int, check_positive_float
+from torchsom.functional import metrics
+from torchsom.functional.bmu import DEFAULT_MEMORY_BUDGET
 from torchsom.functional.distances import euclidean_cross
-from torchsom.functional.metrics import non_adjacent
+from torchsom.functional.distortion import (
+    distortion,
+    distortion_from_bmus,
+    explained_variance,
+    explained_variance_from_bmus,
+)
+from torchsom.functional.measure_inputs import (
+    CrossDistance,
+    best_units,
+    checked_codebook,
+    checked_samples,
+    grid_of,
+)
+from torchsom.functional.metrics import (
+    BMUSearch,
+    quantization_error_from_bmus,
+    topographic_error_from_bmus,
+)
 from torchsom.functional.neighborhood import elementwise, gaussian
 from torchsom.functional.ranks import (
     DEFAULT_SAMPLE_SIZE,
@@ -61,13 +92,7 @@ from torchsom.functional.ranks import (
     tie_group_means,
     trustworthiness,
 )
-from torchsom.topology.coordinates import (
-    adjacency_threshold,
-    check_topology,
-    grid_distance_sq,
-    grid_periods,
-    grid_positions,
-)
+from torchsom.topology.coordinates import adjacency_threshold, grid_distance_sq
 
 __all__ = [
     "DEFAULT_SAMPLE_SIZE",
@@ -94,9 +119,6 @@ QUALITY_MEASURES = (
 #: are irrational; distinct squared grid distances differ by at least 0.25)
 GRID_DECIMALS = 6
 
-CrossDistance = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
 class QualityReport(dict):
     """The measures of :func:`evaluate_map`: a dict ``name → float`` keyed as in
     :data:`QUALITY_MEASURES`, plus how they were computed.
@@ -122,39 +144,10 @@ class QualityReport(dict):
     subsampled: bool
 
 
-# ----------------------------------------------------------------------------- checks
-def _codebook(weights: torch.Tensor, measure: str, min_neurons: int = 1) -> torch.Tensor:
-    if not isinstance(weights, torch.Tensor) or weights.dim() != 3:
-        shape = tuple(weights.shape) if isinstance(weights, torch.Tensor) else type(weights)
-        raise ValueError(
-            f"weights must be a tensor of shape (x, y, num_features); got {shape}."
-        )
-    x, y, features = weights.shape
-    if x * y < min_neurons:
-        raise ValueError(
-            f"{measure} needs a map with at least {min_neurons} neurons; weights has shape "
-            f"{tuple(weights.shape)} ({x * y} neuron): a 1×1 map has no grid neighbours."
-        )
-    return weights.detach().reshape(x * y, features)
-
-
-def _samples(data: object, weights: torch.Tensor) -> torch.Tensor:
-    return as_data(data, name="data", num_features=weights.shape[2], dtype=weights.dtype,
-                   device=weights.device)
-
-
-def _grid(weights: torch.Tensor, topology: str, pbc: bool,
-          dtype: torch.dtype) -> tuple[torch.Tensor, tuple[float, float] | None]:
-    x, y = int(weights.shape[0]), int(weights.shape[1])
-    check_topology(topology, x, pbc)
-    rows, cols = grid_positions(x, y, topology, dtype=dtype, device=weights.device)
-    positions = torch.stack((rows.reshape(-1), cols.reshape(-1)), 1)
-    return positions, (grid_periods(x, y, topology) if pbc else None)
-
-
 # ----------------------------------------------------------------------------- QE, TE
 def quantization_error(data: object, weights: torch.Tensor,
-                       cross_distance: CrossDistance = euclidean_cross) -> torch.Tensor:
+                       cross_distance: CrossDistance = euclidean_cross,
+                       search: BMUSearch | None = None) -> torch.Tensor:
     """Mean distance from each sample to its BMU.
 
     ``QE = (1/N) Σ_i d(x_i, w_c(i))``, in the map's own distance (Kohonen, *Self-Organizing
@@ -168,20 +161,24 @@ def quantization_error(data: object, weights: torch.Tensor,
         Codebook, shape (x, y, F).
     cross_distance : callable
         ``(b, F) × (M, F) → (b, M)`` distance (see ``distances.cross_distance_for``).
+    search : callable, optional
+        The BMU search, ``(samples, k) → (distances, indices)`` (e.g. a map's own
+        backend); default: the exact search of ``weights``.
 
     Returns
     -------
     torch.Tensor
         0-d.
     """
-    codebook = _codebook(weights, "quantization_error")
-    dist, _ = topk_bmus(_samples(data, weights), codebook, cross_distance, k=1)
-    return dist[:, 0].mean()
+    codebook = checked_codebook(weights, "quantization_error")
+    return metrics.quantization_error(checked_samples(data, weights), codebook,
+                                      cross_distance, search)
 
 
 def topographic_error(data: object, weights: torch.Tensor, topology: str = "rectangular",
                       pbc: bool = False,
-                      cross_distance: CrossDistance = euclidean_cross) -> torch.Tensor:
+                      cross_distance: CrossDistance = euclidean_cross,
+                      search: BMUSearch | None = None) -> torch.Tensor:
     """Share of samples whose two best units are not grid neighbours.
 
     ``TE = (1/N) Σ_i [g(c(i), c₂(i)) > t]``, with ``t`` the adjacency threshold of the grid:
@@ -201,163 +198,18 @@ def topographic_error(data: object, weights: torch.Tensor, topology: str = "rect
         Periodic boundaries (a torus).
     cross_distance : callable
         ``(b, F) × (M, F) → (b, M)`` distance.
+    search : callable, optional
+        The BMU search, as in :func:`quantization_error`.
 
     Returns
     -------
     torch.Tensor
         0-d, a ratio in [0, 1].
     """
-    codebook = _codebook(weights, "topographic_error", 2)
-    positions, periods = _grid(weights, topology, pbc, weights.dtype)
-    _, best = topk_bmus(_samples(data, weights), codebook, cross_distance, k=2)
-    return _topographic_error(best, positions, topology, periods)
-
-
-def _topographic_error(best: torch.Tensor, positions: torch.Tensor, topology: str,
-                       periods: tuple[float, float] | None) -> torch.Tensor:
-    far = non_adjacent(best[:, 0], best[:, 1], positions, adjacency_threshold(topology),
-                       periods)
-    return far.float().mean()
-
-
-# ----------------------------------------------------------------------------- distortion
-def distortion(data: object, weights: torch.Tensor, sigma: float,
-               neighborhood: Callable[..., torch.Tensor] = gaussian,
-               topology: str = "rectangular", pbc: bool = False,
-               cross_distance: CrossDistance = euclidean_cross) -> torch.Tensor:
-    """The map's energy function: the neighbourhood-weighted distortion per sample.
-
-    ``E = (1/N) Σ_i Σ_m h_σ(c(i), m) · d(x_i, w_m)²``, with ``h_σ`` the map's neighbourhood
-    function at width ``σ`` evaluated on grid distances (Vesanto, Sulkava & Hollmén, "On the
-    decomposition of the self-organizing map distortion measure", Proc. WSOM 2003, 11–16).
-    With a constant ``σ`` the batch rule decreases it; it falls as ``σ`` shrinks, so only
-    maps compared at the same ``σ`` are comparable. A neighbourhood that turns negative
-    (``mexican_hat``) can make it negative.
-
-    Parameters
-    ----------
-    data : array-like
-        Shape (N, F).
-    weights : torch.Tensor
-        Codebook, shape (x, y, F).
-    sigma : float
-        Neighbourhood width, > 0.
-    neighborhood : callable
-        Registry kernel or element-wise ``(dist_sq, sigma) → weights``.
-    topology, pbc, cross_distance
-        As in :func:`topographic_error`.
-
-    Returns
-    -------
-    torch.Tensor
-        0-d, float64.
-    """
-    sigma = check_positive_float("sigma", sigma)
-    codebook = _codebook(weights, "distortion")
-    positions, periods = _grid(weights, topology, pbc, weights.dtype)
-    samples = _samples(data, weights)
-    _, best = topk_bmus(samples, codebook, cross_distance, k=1)
-    return _distortion(samples, codebook, best[:, 0], positions, periods,
-                       elementwise(neighborhood), sigma, cross_distance)
-
-
-def _distortion(samples: torch.Tensor, codebook: torch.Tensor, bmu: torch.Tensor,
-                positions: torch.Tensor, periods: tuple[float, float] | None,
-                kernel: Callable[[torch.Tensor, float], torch.Tensor], sigma: float,
-                cross_distance: CrossDistance) -> torch.Tensor:
-    if cross_distance is euclidean_cross:
-        return _euclidean_distortion(samples, codebook, bmu, positions, periods, kernel, sigma)
-    n = samples.shape[0]
-    step = chunk_size_for(codebook.shape[0], DEFAULT_MEMORY_BUDGET // 2)
-    total = torch.zeros((), dtype=torch.float64, device=samples.device)
-    for start in range(0, n, step):
-        block = samples[start : start + step]
-        h = kernel(grid_distance_sq(positions, bmu[start : start + step], periods), sigma)
-        dist = cross_distance(block, codebook)
-        total += (h.to(dist.dtype) * dist * dist).sum(dtype=torch.float64)
-    return total / n
-
-
-def _euclidean_distortion(samples: torch.Tensor, codebook: torch.Tensor, bmu: torch.Tensor,
-                          positions: torch.Tensor, periods: tuple[float, float] | None,
-                          kernel: Callable[[torch.Tensor, float], torch.Tensor],
-                          sigma: float) -> torch.Tensor:
-    """Squared euclidean distances expand per BMU group ``c``:
-    ``Σ_{i: c(i)=c} ‖x_i − w_m‖² = Q_c − 2 S_c · w_m + N_c ‖w_m‖²`` with the group's count
-    ``N_c``, sum ``S_c`` and sum of squared norms ``Q_c``, so one pass over the samples and
-    one over neuron pairs (``chunk × M`` at a time) replace ``N × M`` distances."""
-    n, m = samples.shape[0], codebook.shape[0]
-    device = samples.device
-    counts = torch.zeros(m, dtype=torch.float64, device=device)
-    sums = torch.zeros(m, samples.shape[1], dtype=torch.float64, device=device)
-    squares = torch.zeros(m, dtype=torch.float64, device=device)
-    for start in range(0, n, 65536):
-        block = samples[start : start + 65536].double()
-        owner = bmu[start : start + 65536]
-        counts.index_add_(0, owner, torch.ones_like(block[:, 0]))
-        sums.index_add_(0, owner, block)
-        squares.index_add_(0, owner, torch.linalg.vecdot(block, block))
-    weights = codebook.double()
-    weight_sq = torch.linalg.vecdot(weights, weights)
-    step = chunk_size_for(m, DEFAULT_MEMORY_BUDGET // 2)
-    total = torch.zeros((), dtype=torch.float64, device=device)
-    for start in range(0, m, step):
-        groups = torch.arange(start, min(start + step, m), device=device)
-        h = kernel(grid_distance_sq(positions, groups, periods), sigma).double()
-        energy = torch.addmm(squares[groups].unsqueeze(1) + counts[groups].unsqueeze(1)
-                             * weight_sq.unsqueeze(0), sums[groups], weights.T, alpha=-2.0)
-        total += (h * energy).sum()
-    return total / n
-
-
-# ----------------------------------------------------------------------------- variance
-def explained_variance(data: object, weights: torch.Tensor,
-                       cross_distance: CrossDistance = euclidean_cross) -> torch.Tensor:
-    """Share of the data's variance that the BMU codebook vectors reproduce.
-
-    ``EV = 1 − Σ_i ‖x_i − w_c(i)‖² / Σ_i ‖x_i − x̄‖²``: the coefficient of determination
-    of replacing each sample by its BMU's vector, i.e. the share of the total scatter
-    ``T = W + B`` that lies between the neurons' groups (Hastie, Tibshirani & Friedman,
-    *The Elements of Statistical Learning*, 2nd ed., 2009, Sect. 14.3). Squared euclidean
-    distances, whatever metric chose the BMUs; NaN when the data have zero variance.
-
-    Parameters
-    ----------
-    data : array-like
-        Shape (N, F).
-    weights : torch.Tensor
-        Codebook, shape (x, y, F).
-    cross_distance : callable
-        Distance that chooses the BMUs.
-
-    Returns
-    -------
-    torch.Tensor
-        0-d, float64, at most 1 (negative when the codebook is worse than the mean).
-    """
-    codebook = _codebook(weights, "explained_variance")
-    samples = _samples(data, weights)
-    _, best = topk_bmus(samples, codebook, cross_distance, k=1)
-    return _explained_variance(samples, codebook, best[:, 0])
-
-
-def _explained_variance(samples: torch.Tensor, codebook: torch.Tensor,
-                        bmu: torch.Tensor) -> torch.Tensor:
-    n = samples.shape[0]
-    step = 65536
-    mean = torch.zeros(samples.shape[1], dtype=torch.float64, device=samples.device)
-    for start in range(0, n, step):
-        mean += samples[start : start + step].sum(0, dtype=torch.float64)
-    mean /= n
-    residual = torch.zeros((), dtype=torch.float64, device=samples.device)
-    total = torch.zeros((), dtype=torch.float64, device=samples.device)
-    for start in range(0, n, step):
-        block = samples[start : start + step].double()
-        residual += (block - codebook[bmu[start : start + step]].double()).square().sum()
-        total += (block - mean).square().sum()
-    if float(total) == 0.0:
-        return torch.tensor(float("nan"), dtype=torch.float64, device=samples.device)
-    return 1.0 - residual / total
+    codebook = checked_codebook(weights, "topographic_error", 2)
+    positions, periods = grid_of(weights, topology, pbc, weights.dtype)
+    return metrics.topographic_error(checked_samples(data, weights), codebook, cross_distance,
+                                     positions, adjacency_threshold(topology), periods, search)
 
 
 # ----------------------------------------------------------------------------- product
@@ -401,8 +253,8 @@ def topographic_product(weights: torch.Tensor, topology: str = "rectangular",
         0-d, float64. Time grows with ``min(M, sample_size) · M log M``; memory with
         ``chunk × M``.
     """
-    codebook = _codebook(weights, "topographic_product", 2)
-    positions, periods = _grid(weights, topology, pbc, torch.float64)
+    codebook = checked_codebook(weights, "topographic_product", 2)
+    positions, periods = grid_of(weights, topology, pbc, torch.float64)
     return _topographic_product(codebook, positions, periods, cross_distance, sample_size,
                                 random_state)
 
@@ -454,6 +306,7 @@ def evaluate_map(
     k: int = 5,
     sample_size: int | None = DEFAULT_SAMPLE_SIZE,
     random_state: int = 0,
+    search: BMUSearch | None = None,
 ) -> QualityReport:
     """Every measure of this module from one BMU search.
 
@@ -480,6 +333,9 @@ def evaluate_map(
         (None: always on all samples, in time ``N²``).
     random_state : int
         Seed of that subsample.
+    search : callable, optional
+        The BMU search, ``(samples, k) → (distances, indices)`` (``SOM.evaluate`` passes
+        the map's own backend); default: the exact search of ``weights``.
 
     Returns
     -------
@@ -487,31 +343,33 @@ def evaluate_map(
         ``name → float`` for the names in :data:`QUALITY_MEASURES`, with how they were
         computed as attributes.
     """
-    codebook = _codebook(weights, "evaluate", 2)
+    codebook = checked_codebook(weights, "evaluate", 2)
     sigma = check_positive_float("sigma", sigma)
-    positions, periods = _grid(weights, topology, pbc, weights.dtype)
-    samples = _samples(data, weights)
+    positions, periods = grid_of(weights, topology, pbc, weights.dtype)
+    samples = checked_samples(data, weights)
     n = samples.shape[0]
     used = n if sample_size is None else min(n, check_int("sample_size", sample_size, 3))
     check_k(k, used, used < n)
-    dist, best = topk_bmus(samples, codebook, cross_distance, k=2)
-    exact_positions = _grid(weights, topology, pbc, torch.float64)[0]
+    dist, best = best_units(samples, codebook, cross_distance, 2, search)
+    exact_positions = grid_of(weights, topology, pbc, torch.float64)[0]
     ranked, ranked_bmu, _ = draw_subsample(samples, best[:, 0], sample_size, random_state)
     trust, cont, preserved = rank_measures(
         ranked, exact_positions[ranked_bmu], k, cross_distance=cross_distance,
         periods=periods, decimals=GRID_DECIMALS, sample_size=None,
     )
     values = {
-        "quantization_error": dist[:, 0].contiguous().mean(),
-        "topographic_error": _topographic_error(best, positions, topology, periods),
+        "quantization_error": quantization_error_from_bmus(dist),
+        "topographic_error": topographic_error_from_bmus(
+            best, positions, adjacency_threshold(topology), periods),
         "trustworthiness": trust,
         "continuity": cont,
         "neighborhood_preservation": preserved,
         "topographic_product": _topographic_product(codebook, exact_positions, periods,
                                                     cross_distance, sample_size, random_state),
-        "distortion": _distortion(samples, codebook, best[:, 0], positions, periods,
-                                  elementwise(neighborhood), sigma, cross_distance),
-        "explained_variance": _explained_variance(samples, codebook, best[:, 0]),
+        "distortion": distortion_from_bmus(samples, codebook, best[:, 0], positions,
+                                           periods, elementwise(neighborhood), sigma,
+                                           cross_distance),
+        "explained_variance": explained_variance_from_bmus(samples, codebook, best[:, 0]),
     }
     report = QualityReport((name, float(values[name])) for name in QUALITY_MEASURES)
     report.k, report.sigma, report.n_samples = k, sigma, n

@@ -4,6 +4,9 @@ Every estimator trains a :class:`torchsom.SOM` in float64 (scikit-learn's conven
 float64 in, float64 out), on ``device``, and keeps it in ``som_``. Map settings are
 checked when ``fit`` builds the map, with the map's own messages (they name the
 parameter); the constructors only store their arguments, as scikit-learn requires.
+A grid side left as ``None`` is chosen from the training data at ``fit``
+(:func:`torchsom.sklearn._map_size.complete_map_size`) and the grid used is kept in
+``map_size_``; ``x`` and ``y`` themselves are never changed.
 """
 
 from __future__ import annotations
@@ -17,16 +20,16 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils import check_random_state
 
-from torchsom._validation import check_int
 from torchsom.core import SOM
 from torchsom.exceptions import NotFittedError
+from torchsom.sklearn._map_size import complete_map_size
 
 __all__ = ["MAP_PARAMETERS", "SOMEstimatorBase", "EstimatorNotFittedError"]
 
 #: the map settings every estimator takes, with their defaults, in signature order
 MAP_PARAMETERS: dict[str, Any] = {
-    "x": 8,
-    "y": 8,
+    "x": None,
+    "y": None,
     "epochs": 20,
     "sigma": None,
     "learning_rate": 1.0,
@@ -69,15 +72,27 @@ class SOMEstimatorBase(BaseEstimator):
             return int(state)
         return int(check_random_state(state).randint(np.iinfo(np.int32).max))
 
+    def _choose_map_size(self, data: np.ndarray) -> tuple[int, int]:
+        """Set ``map_size_``: ``(x, y)`` with the sides left as ``None`` chosen from ``data``.
+
+        Called by ``fit`` with the validated training rows (n_samples, n_features), before
+        any map is built; every map of the fit then has this size.
+        """
+        self.map_size_ = complete_map_size(data, self.x, self.y, topology=self.topology,
+                                           pbc=self.pbc)
+        return self.map_size_
+
     def _map_sigma(self) -> Any:
         if self.sigma is not None:
             return self.sigma
-        return max(check_int("x", self.x, 1), check_int("y", self.y, 1)) / 2.0
+        return max(self.map_size_) / 2.0
 
     def _build_map(self, n_features: int) -> SOM:
-        """An untrained float64 map with this estimator's settings (validated there)."""
+        """An untrained float64 map of ``map_size_`` with this estimator's settings
+        (validated there)."""
+        x, y = self.map_size_
         som = SOM(
-            x=self.x, y=self.y, num_features=n_features, epochs=self.epochs,
+            x=x, y=y, num_features=n_features, epochs=self.epochs,
             batch_size=self.batch_size, sigma=self._map_sigma(),
             learning_rate=self.learning_rate, topology=self.topology,
             lr_decay_function=self.lr_decay_function,
@@ -100,7 +115,7 @@ class SOMEstimatorBase(BaseEstimator):
         the map's generator) when the data has fewer than 2 rows or 2 features.
         """
         som = self._build_map(data.shape[1])
-        samples = som._check_data(data, "X")
+        samples = som.internals.check_data(data, "X")
         mode = self.initialization_mode
         if mode == "pca" and min(samples.shape) < 2:
             mode = "random"
@@ -118,18 +133,19 @@ class SOMEstimatorBase(BaseEstimator):
     @staticmethod
     def _bmu_indices(som: SOM, data: np.ndarray) -> np.ndarray:
         """Flat (row-major) index of each row's best-matching unit, shape (n_samples,)."""
-        coords = som.identify_bmus(som._check_data(data, "X"))
+        coords = som.identify_bmus(som.internals.check_data(data, "X"))
         return (coords[:, 0] * som.y + coords[:, 1]).cpu().numpy()
 
     @staticmethod
     def _distances(som: SOM, data: np.ndarray) -> np.ndarray:
         """Distance of each row to every neuron, shape (n_samples, x·y), float64."""
-        samples = som._check_data(data, "X")
+        internals = som.internals
+        samples = internals.check_data(data, "X")
+        codebook = som.weights.detach().reshape(som.x * som.y, -1)
         parts = []
         with torch.no_grad():
             for chunk in samples.split(_CHUNK_ROWS):
-                parts.append(som._calculate_distances_to_neurons(chunk)
-                             .reshape(chunk.shape[0], -1).cpu())
+                parts.append(internals.cross_distance(chunk, codebook).cpu())
         return torch.cat(parts).numpy().astype(np.float64, copy=False)
 
     @staticmethod

@@ -66,8 +66,8 @@ def neuron_means(
     stats = torch.zeros(n_neurons, 2 * k, dtype=torch.float64, device=device)
     stats.index_add_(0, torch.as_tensor(bmu, device=device),
                      torch.from_numpy(np.concatenate((values, mass), axis=1)).to(device))
-    kernel = GridKernel(som._grid_index(), NEIGHBORHOOD_FUNCTIONS["gaussian"], float(sigma),
-                        torch.float64)
+    kernel = GridKernel(som.internals.grid_index(), NEIGHBORHOOD_FUNCTIONS["gaussian"],
+                        float(sigma), torch.float64)
     smoothed = kernel.smooth(stats).cpu().numpy()
     sums, totals = smoothed[:, :k], smoothed[:, k:]
     prior = values.sum(0) / np.maximum(mass.sum(0), np.finfo(np.float64).tiny)

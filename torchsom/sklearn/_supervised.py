@@ -101,7 +101,7 @@ class SupervisedSOMBase(SOMEstimatorBase):
         som = self._build_map(n_features)
         with torch.no_grad():
             som.weights.copy_(x_part.to(som.weights))
-        som._search_strategy.rebuild_index(som.weights)
+        som.internals.weights_changed()
         som.epochs_trained_ = self.joint_som_.epochs_trained_
         return som
 

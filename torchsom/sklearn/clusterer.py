@@ -29,8 +29,9 @@ class SOMClusterer(ClusterMixin, SOMEstimatorBase):
 
     Parameters
     ----------
-    x, y : int, default=8
-        Grid rows and columns.
+    x, y : int or None, default=None
+        Grid rows and columns; a side left as ``None`` is chosen from ``X`` at :meth:`fit`
+        (see :class:`~torchsom.sklearn.SOMTransformer`); the grid used is ``map_size_``.
     epochs, sigma, learning_rate, algorithm, batch_size, topology, pbc, \
 neighborhood_function, distance_function, lr_decay_function, sigma_decay_function, \
 initialization_mode, device, random_state, verbose
@@ -51,6 +52,8 @@ initialization_mode, device, random_state, verbose
         Shape (n_clusters_, n_features_in_): mean codebook vector of each cluster.
     n_clusters_ : int
         Clusters kept (``n_clusters`` minus the merged empty ones).
+    map_size_ : tuple of (int, int)
+        The grid ``(x, y)`` of the trained map: the given sides and the chosen ones.
     som_ : torchsom.SOM
         The trained map (float64).
     n_features_in_ : int
@@ -69,8 +72,8 @@ initialization_mode, device, random_state, verbose
 
     def __init__(
         self,
-        x: int = 8,
-        y: int = 8,
+        x: int | None = None,
+        y: int | None = None,
         epochs: int = 20,
         sigma: float | None = None,
         learning_rate: float = 1.0,
@@ -129,6 +132,7 @@ initialization_mode, device, random_state, verbose
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
             raise InvalidParameterError(f"n_clusters must be an int >= 1; got {k!r}.")
         X = validate_data(self, X, dtype=np.float64)
+        self._choose_map_size(X)
         som = self._train_map(X)
         n_neurons = som.x * som.y
         if k > n_neurons:

@@ -19,8 +19,9 @@ class SOMRegressor(RegressorMixin, SupervisedSOMBase):
 
     Parameters
     ----------
-    x, y : int, default=8
-        Grid rows and columns.
+    x, y : int or None, default=None
+        Grid rows and columns; a side left as ``None`` is chosen from ``X`` at :meth:`fit`
+        (see :class:`~torchsom.sklearn.SOMTransformer`); the grid used is ``map_size_``.
     epochs, sigma, learning_rate, algorithm, batch_size, topology, pbc, \
 neighborhood_function, distance_function, lr_decay_function, sigma_decay_function, \
 initialization_mode, device, random_state, verbose
@@ -45,6 +46,8 @@ initialization_mode, device, random_state, verbose
         Number of target columns.
     neuron_targets_ : numpy.ndarray
         Shape (x·y, n_outputs): each neuron's predicted target, row-major.
+    map_size_ : tuple of (int, int)
+        The grid ``(x, y)`` of the trained map: the given sides and the chosen ones.
     som_ : torchsom.SOM
         The map of the ``X`` space used for prediction (float64).
     joint_som_ : torchsom.SOM
@@ -67,8 +70,8 @@ initialization_mode, device, random_state, verbose
 
     def __init__(
         self,
-        x: int = 8,
-        y: int = 8,
+        x: int | None = None,
+        y: int | None = None,
         epochs: int = 20,
         sigma: float | None = None,
         learning_rate: float = 1.0,
@@ -138,6 +141,7 @@ initialization_mode, device, random_state, verbose
         require_y(y, type(self).__name__)
         self._check_supervised_parameters()
         X = validate_data(self, X, dtype=np.float64)
+        self._choose_map_size(X)
         targets, one_d = check_targets(y, X.shape[0], self.semi_supervised)
         weights = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                        ensure_non_negative=True)

@@ -22,12 +22,18 @@ class SOMTransformer(TransformerMixin, SOMEstimatorBase):
 
     Parameters
     ----------
-    x, y : int, default=8
-        Grid rows and columns.
+    x, y : int or None, default=None
+        Grid rows and columns. A side left as ``None`` is chosen from the training rows
+        at :meth:`fit`: both left out give ``torchsom.suggest_map_size(X,
+        topology=topology, pbc=pbc)`` (about ``5·√n_samples`` neurons, the sides in the
+        ratio of the data's two main spreads); with one side given, the other makes
+        about as many neurons, ``round(5 · n_samples^0.54321 / given)`` (rows rounded up
+        to an even number on a hexagonal torus). The grid used is ``map_size_``.
     epochs : int, default=20
         Training epochs.
     sigma : float, optional
-        Initial neighbourhood width in grid units; ``None`` means ``max(x, y) / 2``.
+        Initial neighbourhood width in grid units; ``None`` means half the longer side
+        of ``map_size_``.
     learning_rate : float, default=1.0
         Initial learning rate (for the batch rule, the blend towards the batch solution).
     algorithm : {"batch", "minibatch"}, default="batch"
@@ -61,6 +67,8 @@ class SOMTransformer(TransformerMixin, SOMEstimatorBase):
 
     Attributes
     ----------
+    map_size_ : tuple of (int, int)
+        The grid ``(x, y)`` of the trained map: the given sides and the chosen ones.
     som_ : torchsom.SOM
         The trained map (float64).
     codebook_ : numpy.ndarray
@@ -84,8 +92,8 @@ class SOMTransformer(TransformerMixin, SOMEstimatorBase):
 
     def __init__(
         self,
-        x: int = 8,
-        y: int = 8,
+        x: int | None = None,
+        y: int | None = None,
         epochs: int = 20,
         sigma: float | None = None,
         learning_rate: float = 1.0,
@@ -143,12 +151,13 @@ class SOMTransformer(TransformerMixin, SOMEstimatorBase):
         if self.activation_width is not None:
             check_positive_float("activation_width", self.activation_width)
         X = validate_data(self, X, dtype=np.float64)
+        self._choose_map_size(X)
         self.som_ = self._train_map(X)
         self.codebook_ = self._codebook(self.som_)
         if self.activation_width is not None:
             self.activation_width_ = float(self.activation_width)
         else:  # the mean distance to the BMU, searched in chunks
-            mean_qe = self.som_.quantization_error(self.som_._check_data(X, "X"))
+            mean_qe = self.som_.quantization_error(self.som_.internals.check_data(X, "X"))
             self.activation_width_ = mean_qe if mean_qe > 0 else 1.0
         return self
 
@@ -223,7 +232,7 @@ class SOMTransformer(TransformerMixin, SOMEstimatorBase):
         """
         self._check_fitted()
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return -float(self.som_.quantization_error(self.som_._check_data(X, "X")))
+        return -float(self.som_.quantization_error(self.som_.internals.check_data(X, "X")))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns: ``bmu_row, bmu_col`` or ``<encoding>_<row>_<col>``."""

@@ -1,17 +1,20 @@
 """Compatibility namespace: the helper names of the 1.x ``torchsom.utils`` package.
 
 Everything here is re-exported from the modules that implement it (``torchsom.topology``,
-``torchsom.functional``, ``torchsom.search``, ``torchsom.clustering``); new code should
-import from those.
+``torchsom.functional``, ``torchsom.search``, ``torchsom.clustering``), or from the
+adapters of ``torchsom._compat`` where the old calling convention differs; new code should
+import from the former.
 """
 
-from torchsom.clustering.algorithms import (
-    cluster_data,
-    cluster_gmm,
-    cluster_hdbscan,
-    cluster_kmeans,
+from torchsom._compat.grid import adjust_meshgrid_topology, create_mesh_grid
+from torchsom._compat.hexagonal import (
+    axial_to_offset_coords,
+    grid_to_display_coords,
+    hexagonal_distance_axial,
+    hexagonal_distance_offset,
+    offset_to_axial_coords,
 )
-from torchsom.clustering.metrics import (
+from torchsom._compat.metrics import (
     calculate_calinski_harabasz_score,
     calculate_clustering_metrics,
     calculate_davies_bouldin_score,
@@ -19,6 +22,12 @@ from torchsom.clustering.metrics import (
     calculate_silhouette_score,
     calculate_topographic_error,
     calculate_topological_clustering_quality,
+)
+from torchsom.clustering.algorithms import (
+    cluster_data,
+    cluster_gmm,
+    cluster_hdbscan,
+    cluster_kmeans,
 )
 from torchsom.functional.decay import DECAY_FUNCTIONS
 from torchsom.functional.distances import DISTANCE_FUNCTIONS
@@ -30,14 +39,6 @@ from torchsom.search import (
     FAISSSearch,
     TorchBruteForceSearch,
     create_search_strategy,
-)
-from torchsom.topology.grid import adjust_meshgrid_topology, create_mesh_grid
-from torchsom.topology.hexagonal import (
-    axial_to_offset_coords,
-    grid_to_display_coords,
-    hexagonal_distance_axial,
-    hexagonal_distance_offset,
-    offset_to_axial_coords,
 )
 from torchsom.topology.neighbors import (
     get_all_neighbors_up_to_order,

@@ -1,3 +1,3 @@
-"""Compatibility module: mesh grids (see :mod:`torchsom.topology.grid`)."""
+"""Compatibility path: mesh grids (adapters in :mod:`torchsom._compat.grid`)."""
 
-from torchsom.topology.grid import adjust_meshgrid_topology, create_mesh_grid  # noqa: F401
+from torchsom._compat.grid import adjust_meshgrid_topology, create_mesh_grid  # noqa: F401

@@ -1,6 +1,7 @@
-"""Compatibility module: odd-r hexagonal coordinates (see :mod:`torchsom.topology.hexagonal`)."""
+"""Compatibility path: odd-r hexagonal coordinates (adapters in
+:mod:`torchsom._compat.hexagonal`)."""
 
-from torchsom.topology.hexagonal import (  # noqa: F401
+from torchsom._compat.hexagonal import (  # noqa: F401
     axial_to_cube_coords,
     axial_to_offset_coords,
     cube_to_axial_coords,

@@ -1,10 +1,8 @@
-"""Compatibility module: map and cluster quality measures.
+"""Compatibility path: the ``calculate_*`` quality functions (adapters in
+:mod:`torchsom._compat.metrics`, forwarding to :mod:`torchsom.clustering.metrics` and
+:mod:`torchsom.functional.metrics`)."""
 
-The implementations live in :mod:`torchsom.clustering.metrics` and
-:mod:`torchsom.functional.metrics`.
-"""
-
-from torchsom.clustering.metrics import (
+from torchsom._compat.metrics import (
     calculate_calinski_harabasz_score,
     calculate_clustering_metrics,
     calculate_davies_bouldin_score,

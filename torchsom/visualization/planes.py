@@ -15,44 +15,39 @@ every text keeps its place whatever the number of features:
   every plane spans most of the common range (``shared_scale=None`` decides so).
 
 Text sizes are measured with matplotlib's Agg text engine, not guessed, so titles, tick labels
-and colour-bar labels never run into each other.
+and colour-bar labels never run into each other. The layout is computed in
+:mod:`torchsom.visualization._plane_layout`; this module draws it.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 
 from torchsom.visualization._cells import cell_vertices, draw_cells
 from torchsom.visualization._checks import as_numeric, check_names
+from torchsom.visualization._plane_layout import (
+    BAR_GAP,
+    MARGIN,
+    VGAP,
+    PlaneLayout,
+    plane_layout,
+    text_width,
+    wrap_title,
+)
 from torchsom.visualization.config import VisualizationConfig
 
 __all__ = ["draw_component_planes", "planes_share_scale", "wrap_title"]
 
-#: smallest map side (inches) before the page grows instead of the maps shrinking
-MIN_MAP_INCHES = 0.8
-#: maps at least this wide (inches) show their first and last row and column index
-TICKS_FROM_INCHES = 1.3
 #: a shared colour bar is used when every plane spans this share of the common range
 SHARED_SPAN = 0.8
-_MARGIN = 0.15
-_HGAP = 0.18
-_VGAP = 0.14
-_BAR_GAP = 0.05
-_RENDERER = RendererAgg(1, 1, 72)  # measures text, whatever the figure's canvas
-_SPLIT = re.compile(r"(?<=[_/\- ])")
 
 
 def planes_share_scale(planes: np.ndarray) -> bool:
@@ -69,156 +64,6 @@ def planes_share_scale(planes: np.ndarray) -> bool:
     if not math.isfinite(common) or common <= 0:
         return True
     return bool(np.all(high - low >= SHARED_SPAN * common))
-
-
-@functools.lru_cache(maxsize=4096)
-def _width_at_100(text: str) -> float:
-    """Width of ``text`` in inches at 100 points (widths scale with the font size)."""
-    width, _, _ = _RENDERER.get_text_width_height_descent(text, FontProperties(size=100),
-                                                          ismath=False)
-    return width / 72.0
-
-
-def _text_width(text: str, size: float) -> float:
-    """Width of ``text`` in inches at font ``size`` (points)."""
-    return _width_at_100(text) * size / 100.0
-
-
-def wrap_title(name: str, width: float, size: float, max_lines: int = 2) -> str:
-    """``name`` broken into at most ``max_lines`` lines no wider than ``width`` inches.
-
-    Lines break after ``_``, ``/``, ``-`` or a space; a word wider than the line is cut;
-    text beyond the last line is replaced by "…".
-    """
-    def fits(text: str) -> bool:
-        return _text_width(text, size) <= width
-
-    pieces: list[str] = []
-    for token in _SPLIT.split(name):
-        while token and not fits(token):  # cut words wider than a line
-            cut = max(1, max(k for k in range(1, len(token) + 1) if fits(token[:k]))
-                      if fits(token[:1]) else 1)
-            pieces.append(token[:cut])
-            token = token[cut:]
-        if token:
-            pieces.append(token)
-    lines: list[str] = []
-    for piece in pieces:
-        if lines and fits(lines[-1] + piece):
-            lines[-1] += piece
-        else:
-            lines.append(piece)
-    if len(lines) > max_lines:
-        last = lines[max_lines - 1]
-        while last and not fits(last + "…"):
-            last = last[:-1]
-        lines = lines[: max_lines - 1] + [last + "…"]
-    return "\n".join(line.strip() for line in lines)
-
-
-@dataclass(frozen=True)
-class _Layout:
-    rows: int
-    cols: int
-    map_w: float
-    map_h: float
-    ticks: bool
-    title_size: float
-    tick_size: float
-    title_lines: int
-    bar_w: float  # colour bar of each panel, 0 when shared
-    label_w: float  # tick labels of each panel's colour bar
-
-    @property
-    def tick_left(self) -> float:
-        return 0.22 if self.ticks else 0.0
-
-    @property
-    def tick_below(self) -> float:
-        return 0.18 if self.ticks else 0.0
-
-    @property
-    def title_pad(self) -> float:
-        """Gap (points) between a title and its map: clears the colour bar's top label."""
-        return 0.6 * self.tick_size + 2.0
-
-    @property
-    def title_h(self) -> float:
-        return (self.title_lines * self.title_size * 1.25 + self.title_pad) / 72 + 0.03
-
-    @property
-    def slot_w(self) -> float:
-        extra = self.bar_w + self.label_w + (_BAR_GAP if self.bar_w else 0.0)
-        return self.tick_left + self.map_w + extra + _HGAP
-
-    @property
-    def title_w(self) -> float:
-        """Room for a title, from its map's left edge to the end of the slot."""
-        return self.slot_w - self.tick_left - _HGAP
-
-    @property
-    def slot_h(self) -> float:
-        return self.title_h + self.map_h + self.tick_below + _VGAP
-
-
-def _sizes(slot_width: float, config: VisualizationConfig) -> tuple[float, float]:
-    """Title and tick font sizes (points) for a panel ``slot_width`` inches wide."""
-    axis = float(config.fontsize.get("axis", 13))
-    title = min(axis, max(7.0, 5.5 * slot_width))
-    return title, max(6.0, min(axis - 3.0, title - 2.0))
-
-
-def _layout(n: int, aspect: float, names: Sequence[str], bar_labels: Sequence[str],
-            shared: bool, page: tuple[float, float], header: float,
-            config: VisualizationConfig) -> _Layout:
-    """The grid giving the largest maps on ``page``, growing the page if they get small.
-
-    Panels show index ticks only when their maps are at least ``TICKS_FROM_INCHES`` wide.
-    """
-    layout = _best_grid(n, aspect, names, bar_labels, shared, page, header, config,
-                        ticks=True)
-    if layout.map_w < TICKS_FROM_INCHES:
-        layout = _best_grid(n, aspect, names, bar_labels, shared, page, header, config,
-                            ticks=False)
-    lines = max(wrap_title(s, layout.title_w, layout.title_size).count("\n")
-                for s in names) + 1
-    return _Layout(layout.rows, layout.cols, layout.map_w, layout.map_h, layout.ticks,
-                   layout.title_size, layout.tick_size, lines, layout.bar_w, layout.label_w)
-
-
-def _best_grid(n: int, aspect: float, names: Sequence[str], bar_labels: Sequence[str],
-               shared: bool, page: tuple[float, float], header: float,
-               config: VisualizationConfig, ticks: bool) -> _Layout:
-    width, height = page
-    usable = width - 2 * _MARGIN - (0.55 if shared else 0.0)
-    candidates: list[tuple[float, float, _Layout]] = []
-    for cols in range(1, n + 1):
-        rows = math.ceil(n / cols)
-        slot_width = usable / cols
-        title_size, tick_size = _sizes(slot_width, config)
-        bar_w = 0.0 if shared else min(0.14, max(0.08, 0.07 * slot_width))
-        label_w = 0.0 if shared else max(
-            _text_width(s, tick_size) for s in bar_labels) + 0.08
-        title_room = slot_width - _HGAP - (0.22 if ticks else 0.0)
-        lines = 1 if max(_text_width(s, title_size) for s in names) <= title_room else 2
-        unit = _Layout(rows, cols, 1.0, aspect, ticks, title_size, tick_size, lines, bar_w,
-                       label_w)
-        widest = slot_width - (unit.slot_w - 1.0)
-        if widest <= 0.2:
-            continue
-        room = (height - header - _MARGIN) / rows - (unit.slot_h - aspect)
-        candidates.append((min(widest, room / aspect), widest, unit))
-    if not candidates:
-        raise ValueError(f"figsize {page} is too small for {n} component planes.")
-    fitting = [c for c in candidates if c[0] >= MIN_MAP_INCHES]
-    if fitting:  # everything on the page, maps as large as possible, fewest empty slots
-        map_w, _, best = max(fitting, key=lambda c: (round(c[0], 2), -c[2].rows * c[2].cols))
-    else:  # the page grows downwards: the fewest rows whose maps stay readable
-        readable = [c for c in candidates if c[1] >= MIN_MAP_INCHES]
-        _, map_w, best = (min(readable, key=lambda c: (c[2].rows, -c[1])) if readable
-                          else max(candidates, key=lambda c: c[1]))
-    return _Layout(best.rows, best.cols, map_w, map_w * aspect, ticks, best.title_size,
-                   best.tick_size, best.title_lines, best.bar_w, best.label_w)
 
 
 def _bar_ticks(low: float, high: float, middle: bool = True) -> list[float]:
@@ -314,22 +159,22 @@ def draw_component_planes(
         "colour scale"
     subtitle = f"{value_label} per neuron; row 0 at the top, column 0 at the left; {scale_note}"
     title_h = title_size * 1.3 / 72 if title else 0.0
-    header = _MARGIN + title_h + sub_size * 1.3 / 72 + 0.12
+    header = MARGIN + title_h + sub_size * 1.3 / 72 + 0.12
     page = (float(config.figsize[0]), float(config.figsize[1]))
-    layout = _layout(n, aspect, titles, bar_labels, shared, page, header, config)
+    layout = plane_layout(n, aspect, titles, bar_labels, shared, page, header, config)
 
     bar_room = 0.55 if shared else 0.0  # the shared colour bar and its labels
     content_w = layout.cols * layout.slot_w + bar_room
-    text_w = max(_text_width(subtitle, sub_size),
-                 _text_width(title, title_size) * 1.1 if title else 0.0)
-    fig_w = max(4.0, 2 * _MARGIN + content_w, 2 * _MARGIN + text_w)
+    text_w = max(text_width(subtitle, sub_size),
+                 text_width(title, title_size) * 1.1 if title else 0.0)
+    fig_w = max(4.0, 2 * MARGIN + content_w, 2 * MARGIN + text_w)
     indent = (fig_w - content_w) / 2  # the grid centred under the titles
-    fig_h = header + layout.rows * layout.slot_h + _MARGIN
+    fig_h = header + layout.rows * layout.slot_h + MARGIN
     fig.set_size_inches(fig_w, fig_h)
     if title:
-        fig.text(0.5, 1 - _MARGIN / fig_h, title, ha="center", va="top", fontsize=title_size,
+        fig.text(0.5, 1 - MARGIN / fig_h, title, ha="center", va="top", fontsize=title_size,
                  fontweight=config.fontweight.get("title", "bold"))
-    fig.text(0.5, 1 - (_MARGIN + title_h) / fig_h, subtitle, ha="center", va="top",
+    fig.text(0.5, 1 - (MARGIN + title_h) / fig_h, subtitle, ha="center", va="top",
              fontsize=sub_size, color="0.3")
     norm = Normalize(float(np.nanmin(low)), float(np.nanmax(high))) if shared else None
     if norm is not None and norm.vmin == norm.vmax:
@@ -352,7 +197,7 @@ def draw_component_planes(
                      fontsize=layout.title_size, pad=layout.title_pad, loc="left",
                      fontweight=config.fontweight.get("axis", "normal"))
         if not shared:
-            bars.append(((left + layout.map_w + _BAR_GAP), bottom, layout.bar_w,
+            bars.append(((left + layout.map_w + BAR_GAP), bottom, layout.bar_w,
                          layout.map_h, float(low[i]), float(high[i])))
         axes.append(ax)
     if bars:
@@ -360,7 +205,7 @@ def draw_component_planes(
                    layout.tick_size)
     if shared and cells is not None:
         grid_top = header + layout.title_h
-        grid_h = layout.rows * layout.slot_h - layout.title_h - _VGAP - layout.tick_below
+        grid_h = layout.rows * layout.slot_h - layout.title_h - VGAP - layout.tick_below
         height = min(grid_h, 4.0)
         cax = fig.add_axes(((indent + content_w - bar_room + 0.1) / fig_w,
                             (fig_h - grid_top - height) / fig_h, 0.14 / fig_w,
@@ -403,7 +248,7 @@ def _draw_bars(fig: Figure, bars: Sequence[tuple[float, ...]], cmap: Colormap | 
     return overlay
 
 
-def _plane_ticks(ax: Axes, x: int, y: int, topology: str, layout: _Layout) -> None:
+def _plane_ticks(ax: Axes, x: int, y: int, topology: str, layout: PlaneLayout) -> None:
     """First and last row and column index on large panels, nothing on small ones."""
     if not layout.ticks:
         return

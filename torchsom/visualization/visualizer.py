@@ -21,38 +21,37 @@ What happens to the figure
   (``plt.get_fignums()``), is returned, and a :class:`~torchsom.exceptions.TorchSOMWarning`
   says how to keep it (``fig.savefig(...)`` or ``save_path=...``).
 
+Why one module of this size: it is the one façade class, whose ~20 ``plot_*`` methods
+(the plotting API users call) each take a few lines to make a figure, call a drawing
+function and finish the figure; the drawing, the figure handling and the analyses live in
+their own modules. Splitting the class over files would hide its surface.
+
 No method changes matplotlib's global style or rcParams: the config's fonts apply
-through a context manager around each figure only.
+through a context manager around each figure only. Saving and showing are handled by
+:mod:`torchsom.visualization._display`; the numbers of the elbow analysis come from
+:func:`torchsom.clustering.elbow_analysis`.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import warnings
 from pathlib import Path
 from typing import Any
 
-import matplotlib as mpl
 from matplotlib.figure import Figure
 
-from torchsom.clustering import (
-    FEATURE_SPACES,
-    clustering_features,
-    elbow_curve,
-    find_elbow,
-)
-from torchsom.exceptions import NotFittedError, TorchSOMWarning
+from torchsom.clustering.elbow import elbow_analysis
+from torchsom.exceptions import NotFittedError
 from torchsom.topology.coordinates import TOPOLOGIES
 from torchsom.visualization import clustering as cplots
 from torchsom.visualization import maps as mplots
 from torchsom.visualization._axes import map_figsize
-from torchsom.visualization._checks import (
-    check_names,
-    check_positive_int,
-    check_result,
-    check_results_list,
-    check_save_path,
+from torchsom.visualization._checks import check_names, check_result, check_results_list
+from torchsom.visualization._display import (
+    finish_figure,
+    new_figure,
+    safe_file_name,
+    save_figure,
 )
 from torchsom.visualization._style import style_context
 from torchsom.visualization.config import VisualizationConfig
@@ -61,53 +60,7 @@ from torchsom.visualization.training import plot_training_errors
 
 __all__ = ["SOMVisualizer", "safe_file_name"]
 
-_NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 _GRID_KWARGS = {"mask_zeros", "norm", "ticks", "tick_labels", "is_component_plane"}
-
-
-def safe_file_name(name: str) -> str:
-    """``name`` with every character other than letters, digits, ``.``, ``_`` and ``-``
-    replaced by ``_`` (component names can hold ``/`` or spaces)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("._")
-    return cleaned or "figure"
-
-
-def _backend_is_interactive_capable() -> bool:
-    backend = str(mpl.get_backend()).lower()
-    return backend not in _NON_INTERACTIVE
-
-
-class _ShownInCell:
-    """``_ipython_display_`` of a figure a notebook cell already showed.
-
-    IPython calls it when the Figure is the cell's result; it draws nothing in the cell
-    that showed the figure, and displays the figure normally from any later cell.
-    """
-
-    def __init__(self, fig: Figure, execution_count: int) -> None:
-        self.fig = fig
-        self.execution_count = execution_count
-
-    def __call__(self) -> None:
-        from IPython import get_ipython
-        from IPython.display import display
-
-        shell = get_ipython()
-        if shell is not None and shell.execution_count == self.execution_count:
-            return
-        del self.fig._ipython_display_
-        try:
-            display(self.fig)
-        finally:
-            self.fig._ipython_display_ = self
-
-
-def _skip_repeat_in_this_cell(fig: Figure) -> None:
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is not None:
-        fig._ipython_display_ = _ShownInCell(fig, shell.execution_count)
 
 
 class SOMVisualizer:
@@ -149,48 +102,13 @@ class SOMVisualizer:
         self.config = config or VisualizationConfig()
 
     # ------------------------------------------------------------------ figure handling
-    def _figure(self, save_path: Any, figsize: tuple[float, float]) -> Figure:
-        check_save_path(save_path)
-        if save_path:
-            return Figure(figsize=figsize, layout="constrained")
-        import matplotlib.pyplot as plt
-
-        return plt.figure(figsize=figsize, layout="constrained")
-
     def _map_figsize(self, panels: tuple[int, int] = (1, 1)) -> tuple[float, float]:
         return map_figsize(int(self.som.x), int(self.som.y), self.som.topology, self.config,
                            panels)
 
-    def _save(self, fig: Figure, folder: Path, fig_name: str) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        fmt = self.config.save_format
-        target = folder / f"{safe_file_name(fig_name)}.{fmt}"
-        fig.savefig(target, dpi=self.config.dpi, bbox_inches="tight", format=fmt,
-                    facecolor="white")
-        return target
-
     def _finish(self, fig: Figure, fig_name: str, save_path: Any) -> Figure:
-        if save_path:
-            self._save(fig, Path(save_path), fig_name)
-            return fig
-        import matplotlib.pyplot as plt
-
-        if not _backend_is_interactive_capable():
-            warnings.warn(
-                f"figure {fig_name!r} was neither saved nor shown: matplotlib's backend "
-                f"{mpl.get_backend()!r} cannot display figures. It stays open in pyplot and "
-                "is returned; keep it with fig.savefig(...) or pass save_path=..., and free "
-                "it with plt.close(fig).",
-                TorchSOMWarning,
-                stacklevel=3,
-            )
-        elif "inline" in str(mpl.get_backend()).lower():
-            # a notebook: show it now, in order, and not again as the cell's result
-            plt.show()
-            _skip_repeat_in_this_cell(fig)
-        elif not mpl.is_interactive():
-            plt.show()
-        return fig
+        # the warning points at the caller of the plot_* method
+        return finish_figure(fig, fig_name, save_path, self.config, stacklevel=3)
 
     # ------------------------------------------------------------------ generic grid
     def plot_grid(
@@ -219,7 +137,7 @@ class SOMVisualizer:
             )
         kwargs.pop("is_component_plane", None)
         with style_context(self.config):
-            fig = self._figure(save_path, self._map_figsize())
+            fig = new_figure(save_path, self._map_figsize())
             mplots.draw_map(map, self.som.topology, ax=fig.add_subplot(), title=title,
                             colorbar_label=colorbar_label, cmap=cmap,
                             show_values=show_values, value_format=value_format,
@@ -257,7 +175,7 @@ class SOMVisualizer:
             topographic_errors = history_t if topographic_errors is None else \
                 topographic_errors
         with style_context(self.config):
-            fig = self._figure(save_path, self.config.figsize)
+            fig = new_figure(save_path, self.config.figsize)
             axes = fig.subplots(2, 1, sharex=True)
             plot_training_errors(quantization_errors, topographic_errors, ax=axes,
                                  config=self.config)
@@ -266,7 +184,7 @@ class SOMVisualizer:
     # ------------------------------------------------------------------ maps
     def _one_map(self, fig_name: str, save_path: Any, draw: Any, **kwargs: Any) -> Figure:
         with style_context(self.config):
-            fig = self._figure(save_path, self._map_figsize())
+            fig = new_figure(save_path, self._map_figsize())
             draw(self.som, ax=fig.add_subplot(), config=self.config, **kwargs)
             return self._finish(fig, fig_name, save_path)
 
@@ -398,7 +316,7 @@ class SOMVisualizer:
             raise ValueError("component_names is empty; give at least one name.")
         weights = self.som.weights.detach()[..., : len(names)]
         with style_context(self.config):
-            fig = self._figure(save_path, self.config.figsize)
+            fig = new_figure(save_path, self.config.figsize)
             draw_component_planes(fig, weights, names, self.som.topology, config=self.config,
                                   shared_scale=shared_scale)
             if save_path and separate_files:
@@ -407,7 +325,7 @@ class SOMVisualizer:
                     single = Figure(figsize=self._map_figsize(), layout="constrained")
                     mplots.plot_component_plane(self.som, i, name, ax=single.add_subplot(),
                                                 config=self.config)
-                    self._save(single, folder, name)
+                    save_figure(single, folder, name, self.config)
             return self._finish(fig, fig_name, save_path)
 
     def plot_all(
@@ -481,12 +399,13 @@ class SOMVisualizer:
         check_result(cluster_result, "cluster_result", ("labels", "original_data"))
         size = (self.config.figsize[0] * 0.7, self.config.figsize[1])
         with style_context(self.config):
-            fig = self._figure(save_path, size)
+            fig = new_figure(save_path, size)
             cplots.plot_silhouette(cluster_result, ax=fig.add_subplot(), config=self.config)
             return self._finish(fig, fig_name, save_path)
 
     def elbow_analysis(self, max_k: int = 10, feature_space: str = "weights") -> dict[str, Any]:
-        """The k-means inertia curve of the neurons and its elbow.
+        """The k-means inertia curve of the neurons and its elbow
+        (:func:`torchsom.clustering.elbow_analysis`).
 
         ``max_k`` is clipped to ``x·y − 1``. With the default arguments the elbow is the
         ``k`` that ``som.cluster(method="kmeans")`` chooses by itself.
@@ -502,24 +421,8 @@ class SOMVisualizer:
         ValueError
             For an unknown feature space or a map with fewer than 3 neurons.
         """
-        if feature_space not in FEATURE_SPACES:
-            raise ValueError(
-                f"feature_space={feature_space!r} is not valid; expected one of "
-                f"{', '.join(map(repr, FEATURE_SPACES))}."
-            )
-        max_k = check_positive_int(max_k, "max_k", 1)
-        n = int(self.som.x) * int(self.som.y)
-        top = min(max_k, n - 1)
-        if top < 2:
-            raise ValueError(
-                f"an elbow analysis needs max_k >= 2 and a map of at least 3 neurons; got "
-                f"max_k={max_k} on {n} neurons."
-            )
-        features = clustering_features(self.som.weights.detach(), self.som.topology,
-                                       feature_space)
-        k_values, inertia = elbow_curve(features, max_k=top)
-        return {"k_values": k_values, "inertia": inertia,
-                "elbow": find_elbow(k_values, inertia), "feature_space": feature_space}
+        return elbow_analysis(self.som.weights.detach(), self.som.topology, max_k,
+                              feature_space)
 
     def plot_elbow_analysis(
         self,
@@ -535,7 +438,7 @@ class SOMVisualizer:
         analysis = self.elbow_analysis(max_k, feature_space)
         size = (self.config.figsize[0] * 0.8, self.config.figsize[1] * 0.75)
         with style_context(self.config):
-            fig = self._figure(save_path, size)
+            fig = new_figure(save_path, size)
             ax = cplots.plot_elbow(analysis["k_values"], analysis["inertia"],
                                    analysis["elbow"], ax=fig.add_subplot(),
                                    config=self.config)
@@ -552,7 +455,7 @@ class SOMVisualizer:
         Davies–Bouldin, Calinski–Harabasz and topological quality, one bar per result."""
         results_list = check_results_list(results_list, ("metrics",))
         with style_context(self.config):
-            fig = self._figure(save_path, self.config.figsize)
+            fig = new_figure(save_path, self.config.figsize)
             cplots.plot_quality_comparison(results_list, ax=fig.subplots(2, 3),
                                            config=self.config)
             fig.suptitle("Clustering quality comparison")
@@ -570,7 +473,7 @@ class SOMVisualizer:
         cols = min(3, n)
         rows = math.ceil(n / cols)
         with style_context(self.config):
-            fig = self._figure(save_path, self._map_figsize((rows, cols)))
+            fig = new_figure(save_path, self._map_figsize((rows, cols)))
             axes = fig.subplots(rows, cols, squeeze=False)
             cplots.plot_cluster_maps(self.som, results_list, ax=axes, config=self.config)
             fig.suptitle("Clustering comparison")

@@ -14,10 +14,9 @@ import pytest
 import torch
 
 import torchsom._engine.online as online
-import torchsom._engine.online_jit as online_jit
 from torchsom import SOM
 from torchsom._engine import FitPlan, train_epochs
-from torchsom._engine.online import OnlineRule, decay_values, per_step_schedule
+from torchsom._engine.online import OnlineRule, per_step_schedule
 from torchsom._engine.variants import build_variant_rule
 from torchsom.functional.decay import (
     asymptotic_decay,
@@ -235,20 +234,6 @@ def test_online_rule_needs_a_step_schedule():
         train_epochs(plan, codebook.clone(), data)
 
 
-def test_decay_values_vectorised_and_step_by_step():
-    steps = np.arange(7)
-    expected = [asymptotic_decay(0.5, int(t), 7) for t in steps]
-    np.testing.assert_array_equal(decay_values(asymptotic_decay, 0.5, steps, 7), expected)
-
-    def scalar_only(value, t, max_iter):
-        return value if t < 3 else value / 2  # ``if`` on an array raises: per-step path
-
-    np.testing.assert_array_equal(decay_values(scalar_only, 1.0, steps, 7),
-                                  [1, 1, 1, 0.5, 0.5, 0.5, 0.5])
-    constant = decay_values(lambda v, t, m: v, 0.3, steps, 7)  # a scalar for any t
-    np.testing.assert_array_equal(constant, np.full(7, 0.3))
-
-
 def test_som_online_fit_is_deterministic_and_reports_errors():
     data = torch.randn(120, 4, generator=torch.Generator().manual_seed(1))
     maps = []
@@ -278,64 +263,3 @@ def test_one_neuron_map_trains_online():
 @pytest.mark.parametrize(("topology", "pbc"), GRIDS[:3])
 def test_cuda_matches_the_reference(topology, pbc):
     _check(topology, pbc, backend="torch", device="cuda")
-
-
-# ------------------------------------------------------------ compiled loop vs numpy loop
-@pytest.mark.parametrize(("topology", "pbc"), GRIDS)
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-def test_numpy_loop_without_the_compiled_kernel(monkeypatch, topology, pbc, dtype):
-    """Where numba is absent the numpy backend runs its written-out loop; both match the
-    reference (and so each other)."""
-    data, codebook = _case(dtype, neurons=6 * 3)
-    positions, periods = _grid(topology, pbc, x=6, y=3)
-    kernel = NEIGHBORHOOD_FUNCTIONS["gaussian"]
-    cross = CROSS_DISTANCE_FUNCTIONS["euclidean"]
-    expected, _, _ = reference_online(codebook, data, _orders(len(data)), positions, periods,
-                                      kernel, cross, topology=topology)
-    tolerance = 2e-4 if dtype == torch.float32 else 1e-9
-    for available in (False, online_jit.AVAILABLE):
-        monkeypatch.setattr(online_jit, "AVAILABLE", available)
-        trained, _, _ = engine_online(codebook, data, topology, pbc, kernel, cross, "numpy",
-                                      x=6, y=3)
-        torch.testing.assert_close(trained.double(), expected, rtol=tolerance, atol=tolerance)
-
-
-@pytest.mark.skipif(not online_jit.AVAILABLE, reason="needs numba")
-def test_compiled_kernel_source_runs_as_python():
-    """The kernel's Python source (what numba compiles) gives the compiled results: BMUs,
-    second BMUs, scores and the moved codebook with its norms column."""
-    rng = np.random.default_rng(0)
-    x, y, features, steps = 4, 3, 5, 9
-    weights = rng.standard_normal((x * y, features))
-    augmented = np.concatenate([weights, (weights**2).sum(1, keepdims=True)], axis=1)
-    staged = rng.standard_normal((steps, features))
-    rows = np.exp(-np.arange(-(x - 1), x) ** 2 / 2.0)[None].repeat(steps, 0) * 0.5
-    cols = np.exp(-np.arange(-(y - 1), y) ** 2 / 2.0)[None].repeat(steps, 0)
-    reach = np.full(steps, 1, np.int64)
-    results = []
-    for kernel in (online_jit.online_block, online_jit._online_block):  # compiled, Python
-        codebook = augmented.copy()
-        best, second = np.empty(steps, np.int64), np.empty(steps, np.int64)
-        value = np.empty(steps)
-        kernel(codebook, staged, best, value, second, rows, cols, np.zeros((1, 1, 1, 1)),
-               True, False, reach, reach, x, y, True, np.float64(0))
-        results.append((codebook, best, second, value))
-    for compiled, python in zip(*results):
-        np.testing.assert_allclose(compiled, python, rtol=1e-12, atol=1e-12)
-    codebook, best = results[1][0], results[1][1]
-    np.testing.assert_allclose(codebook[:, -1], (codebook[:, :-1] ** 2).sum(1), rtol=1e-12)
-    assert not np.allclose(codebook, augmented)  # the steps moved the codebook
-    first = np.argmin(((augmented[:, :-1] - staged[0]) ** 2).sum(1))
-    assert best[0] == first
-
-
-def test_numba_is_imported_by_the_first_online_fit_not_by_the_package():
-    import subprocess
-    import sys
-
-    code = ("import sys, torch, torchsom; assert 'numba' not in sys.modules; "
-            "torchsom.SOM(3, 3, 2, epochs=1, algorithm='online').fit(torch.randn(20, 2), "
-            "verbose=False); print('numba' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.strip() == str(online_jit.AVAILABLE)

@@ -1,4 +1,5 @@
-"""The plan of a fit and the rule, backend and thread count that follow from it."""
+"""What a fit is asked to do (torchsom/_engine/plan.py): which rule and backend a plan
+gets, and when NaN counts as missing values."""
 
 from __future__ import annotations
 
@@ -9,24 +10,36 @@ import torch
 
 from torchsom import SOM
 from torchsom._engine.ops import NumpyOps, TorchOps
-from torchsom._engine.plan import FitControl, FitPlan, PastTheEnd, build_rule, has_missing
+from torchsom._engine.plan import FitControl, PastTheEnd, build_rule, has_missing
 from torchsom._engine.rules import BatchRule, MinibatchRule
 from torchsom.functional.distances import CROSS_DISTANCE_FUNCTIONS
 
-F = 3
+
+def _plan(**settings):
+    som = SOM(4, 3, 2, epochs=2, device="cpu", random_seed=0, **settings)
+    return som, som._fit_plan()
 
 
-def _plan(**changes) -> FitPlan:
-    som = SOM(4, 5, F, epochs=2, batch_size=6, device="cpu", random_seed=0)
-    return dataclasses.replace(som._fit_plan(), **changes)
+def test_build_rule_gives_each_algorithm_its_rule():
+    for algorithm, kind in (("minibatch", MinibatchRule), ("batch", BatchRule)):
+        som, plan = _plan(algorithm=algorithm)
+        codebook = som.weights.detach().reshape(-1, 2)
+        ops, rule, threads = build_rule(plan, codebook, codebook.mean(0), 8)
+        assert isinstance(rule, kind) and threads >= 1
+        assert ops.name in {"numpy", "torch"}
 
 
-def _codebook() -> torch.Tensor:
-    return torch.randn(20, F, generator=torch.Generator().manual_seed(1))
+def test_nan_counts_as_missing_only_when_the_plan_ignores_missing_values():
+    data = torch.tensor([[0.0, float("nan")], [1.0, 2.0]])
+    _, strict = _plan()
+    _, lenient = _plan(missing_values="ignore")
+    assert not has_missing(strict, data)
+    assert has_missing(lenient, data)
+    assert not has_missing(lenient, torch.ones(3, 2))
 
 
-def test_a_map_plans_its_own_settings() -> None:
-    som = SOM(4, 5, F, epochs=7, batch_size=6, algorithm="batch", sigma=2.0,
+def test_a_map_plans_its_own_settings():
+    som = SOM(4, 5, 3, epochs=7, batch_size=6, algorithm="batch", sigma=2.0,
               learning_rate=0.3, device="cpu")
     plan = som._fit_plan()
     assert (plan.algorithm, plan.epochs, plan.batch_size) == ("batch", 7, 6)
@@ -35,38 +48,21 @@ def test_a_map_plans_its_own_settings() -> None:
     assert plan.cross_distance is CROSS_DISTANCE_FUNCTIONS["euclidean"]
 
 
-@pytest.mark.parametrize(("algorithm", "rule"), [("minibatch", MinibatchRule),
-                                                 ("batch", BatchRule)])
-@pytest.mark.parametrize(("backend", "ops"), [("numpy", NumpyOps), ("torch", TorchOps)])
-def test_the_algorithm_and_backend_choose_the_rule(algorithm, rule, backend, ops) -> None:
-    codebook = _codebook()
-    chosen_ops, chosen, threads = build_rule(_plan(algorithm=algorithm, backend=backend,
-                                                   threads=1), codebook,
-                                             codebook.mean(0), 6)
-    assert isinstance(chosen_ops, ops) and isinstance(chosen, rule) and threads == 1
+@pytest.mark.parametrize(("backend", "kind"), [("numpy", NumpyOps), ("torch", TorchOps)])
+@pytest.mark.parametrize("algorithm", ["minibatch", "batch"])
+def test_a_forced_backend_and_thread_count_are_kept(backend, kind, algorithm):
+    som, plan = _plan(algorithm=algorithm)
+    plan = dataclasses.replace(plan, backend=backend, threads=3)
+    codebook = som.weights.detach().reshape(-1, 2)
+    ops, _, threads = build_rule(plan, codebook, codebook.mean(0), 8)
+    assert isinstance(ops, kind) and threads == 3
 
 
-def test_forced_threads_are_kept() -> None:
-    codebook = _codebook()
-    for algorithm in ("minibatch", "batch"):
-        _, _, threads = build_rule(_plan(algorithm=algorithm, threads=3), codebook, None, 6)
-        assert threads == 3
-    _, _, threads = build_rule(_plan(algorithm="batch"), codebook, None, 6)
-    assert threads == torch.get_num_threads()  # the batch rule uses what torch has
-
-
-def test_missing_values_count_only_when_the_plan_ignores_them() -> None:
-    holes = torch.tensor([[1.0, float("nan"), 0.0]])
-    assert has_missing(_plan(missing_values="ignore"), holes)
-    assert not has_missing(_plan(missing_values="ignore"), torch.zeros(2, F))
-    assert not has_missing(_plan(), holes)  # "error": validation rejects NaN before
-
-
-def test_controls_default_to_one_plain_process() -> None:
+def test_controls_default_to_one_plain_process():
     control = FitControl()
     assert (control.collective, control.checkpointer, control.resume) == (None, None, None)
     assert control.settings == {} and control.settings is not FitControl().settings
 
 
-def test_past_the_end_is_a_value_error() -> None:
+def test_past_the_end_is_a_value_error():
     assert issubclass(PastTheEnd, ValueError)

@@ -1,4 +1,5 @@
-"""Run: a training run fed chunk by chunk, its epoch boundaries and its snapshots."""
+"""The training run fed chunk by chunk (torchsom/_engine/run.py): epochs by sample count,
+snapshots and rollbacks."""
 
 from __future__ import annotations
 

@@ -135,6 +135,54 @@ def test_fit_reads_a_settings_file_and_flags_win(data_dir, tmp_path) -> None:
     assert model.scaler.method == "none" and model.feature_names == [*FEATURES, "score"]
 
 
+def test_fit_without_x_and_y_chooses_the_size_from_the_scaled_features(data_dir,
+                                                                      tmp_path) -> None:
+    from torchsom import suggest_map_size
+    from torchsom.cli.model_file import FittedModel
+    from torchsom.cli.scaling import Scaler
+    from torchsom.cli.tables import feature_matrix, read_table
+
+    out = tmp_path / "m.som"
+    code, stdout, err = run("fit", str(data_dir / "wines.csv"), "--epochs", "2", "--drop",
+                            "id,kind", "--out", str(out), "--quiet")
+    assert code == 0, err
+    raw, _ = feature_matrix(read_table(data_dir / "wines.csv"), drop=["id", "kind"])
+    x, y = suggest_map_size(Scaler.fit("standard", raw).transform(raw))
+    model = FittedModel.load(out)
+    assert (model.som.x, model.som.y) == (x, y)
+    assert model.som.sigma == max(x, y) / 4  # the default width follows the chosen size
+    assert f"map: {x}x{y} rectangular" in stdout
+    assert (f"map size: x and y chosen from the 60 training rows "
+            f"(torchsom.suggest_map_size): {x}x{y}; --x and --y set it by hand") in stdout
+    code, stdout, _ = run("info", str(out))
+    assert code == 0 and f"map: {x}x{y} rectangular" in stdout
+
+
+def test_fit_chooses_a_long_map_for_long_data_and_completes_one_given_side(tmp_path) -> None:
+    from torchsom import suggest_map_size
+    from torchsom.cli.model_file import FittedModel
+
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(200, 3)) * [6.0, 1.0, 0.3]  # spread 6 : 1 along the axes
+    path = tmp_path / "long.csv"
+    write_csv(path, data.round(6).tolist(), header=["a", "b", "c"])
+    out = tmp_path / "m.som"
+    code, _, err = run("fit", str(path), "--scale", "none", "--epochs", "1",
+                       "--topology", "hexagonal", "--out", str(out), "--quiet")
+    assert code == 0, err
+    model = FittedModel.load(out)
+    grid = (model.som.x, model.som.y)
+    assert grid == suggest_map_size(data.round(6), topology="hexagonal")
+    assert grid[0] > 3 * grid[1]  # long data, long map
+    code, stdout, err = run("fit", str(path), "--y", "4", "--epochs", "1", "--out",
+                            str(out), "--quiet")
+    assert code == 0, err
+    units = 5 * 200**0.54321  # 88.9 neurons for 200 rows
+    assert (FittedModel.load(out).som.x, FittedModel.load(out).som.y) == (round(units / 4), 4)
+    assert "map size: x chosen from the 200 training rows" in stdout
+    assert "--x set it by hand" in stdout
+
+
 def test_fit_with_a_numeric_target_predicts_numbers(data_dir, tmp_path) -> None:
     out = tmp_path / "m.som"
     code, _, _ = run("fit", str(data_dir / "wines.csv"), "--x", "3", "--y", "3",
@@ -271,8 +319,12 @@ def test_bad_map_setting_and_bad_config(data_dir, tmp_path) -> None:
     code, _, err = run("fit", str(data_dir / "wines.csv"), "--config",
                        str(tmp_path / "s.toml"), "--out", str(tmp_path / "m.som"))
     _assert_one_line_error(code, err, "unknown setting 'epoch'", "Did you mean 'epochs'?")
-    code, _, err = run("fit", str(data_dir / "wines.csv"), "--out", str(tmp_path / "m.som"))
-    _assert_one_line_error(code, err, "--x and --y required")
+    (tmp_path / "s.toml").write_text('y = "wide"\n')
+    code, _, err = run("fit", str(data_dir / "wines.csv"), "--config",
+                       str(tmp_path / "s.toml"), "--drop", "id,kind", "--out",
+                       str(tmp_path / "m.som"))
+    _assert_one_line_error(code, err, "y must be an int >= 1, or None to choose it from the "
+                           "data; got 'wide'")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
 
 

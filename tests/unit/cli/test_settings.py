@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
 import pytest
 
+from torchsom import suggest_map_size
 from torchsom.cli.errors import CLIError
 from torchsom.cli.main import build_parser
-from torchsom.cli.settings import fit_settings, read_settings_file
+from torchsom.cli.settings import complete_map_settings, fit_settings, read_settings_file
+from torchsom.exceptions import InvalidParameterError
 
 
 def _args(*extra: str) -> argparse.Namespace:
@@ -23,7 +26,8 @@ def test_flags_then_file_then_defaults(tmp_path) -> None:
     assert (som["x"], som["y"], som["sigma"]) == (7, 5, 2.0)
     assert som["epochs"] == 10 and som["initialization_mode"] == "pca"
     som, _ = fit_settings(_args("--x", "10", "--y", "22"))
-    assert som["sigma"] == 5.5  # max(x, y) / 4 unless given
+    assert som["sigma"] is None  # max(x, y) / 4 unless given, set with the size
+    assert complete_map_settings(som, np.zeros((5, 2)))["sigma"] == 5.5
     assert fit_settings(_args("--x", "10", "--y", "22", "--sigma", "1"))[0]["sigma"] == 1.0
     assert data == {"columns": ["c", "d", "e"], "drop": [], "target": "t",
                     "scale": "standard"}
@@ -56,11 +60,37 @@ def test_bad_settings_files(tmp_path, name, text, message) -> None:
         read_settings_file(tmp_path / name)
 
 
-def test_missing_file_and_missing_size(tmp_path) -> None:
+def test_missing_file(tmp_path) -> None:
     with pytest.raises(CLIError, match="no such file"):
         read_settings_file(tmp_path / "none.toml")
-    with pytest.raises(CLIError, match="--y required"):
-        fit_settings(_args("--x", "3"))
+
+
+def test_a_size_given_nowhere_is_left_for_the_data(tmp_path) -> None:
+    som, _ = fit_settings(_args("--x", "3"))
+    assert (som["x"], som["y"], som["sigma"]) == (3, None, None)
+    path = tmp_path / "s.toml"
+    path.write_text("y = 4\n")
+    som, _ = fit_settings(_args("--config", str(path)))
+    assert (som["x"], som["y"]) == (None, 4)
+
+
+def test_complete_map_settings_chooses_the_sides_left_out() -> None:
+    rng = np.random.default_rng(0)
+    long = rng.normal(size=(300, 3)) * [5.0, 1.0, 0.5]
+    settings = {"x": None, "y": None, "sigma": None, "topology": "rectangular",
+                "pbc": False, "epochs": 3}
+    filled = complete_map_settings(settings, long)
+    assert (filled["x"], filled["y"]) == suggest_map_size(long) == (22, 5)
+    assert filled["sigma"] == 5.5 and filled["epochs"] == 3  # a quarter of the larger side
+    assert settings["x"] is None  # a copy: the settings themselves are left alone
+    hexagonal = complete_map_settings({**settings, "topology": "hexagonal", "pbc": True},
+                                      long)
+    assert (hexagonal["x"], hexagonal["y"]) == suggest_map_size(long, "hexagonal", pbc=True)
+    one_side = complete_map_settings({**settings, "y": 4, "sigma": 2.0}, long)
+    units = 5 * 300**0.54321  # 110.8 neurons for 300 rows
+    assert (one_side["x"], one_side["y"], one_side["sigma"]) == (round(units / 4), 4, 2.0)
+    with pytest.raises(InvalidParameterError, match="x must be an int >= 1, or None"):
+        complete_map_settings({**settings, "x": 0}, long)
 
 
 def test_yaml_without_pyyaml_says_which_extra(tmp_path, monkeypatch) -> None:

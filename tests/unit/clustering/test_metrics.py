@@ -14,22 +14,10 @@ from torchsom.clustering import (
     calinski_harabasz_score,
     clustering_metrics,
     davies_bouldin_score,
-    noise_ratio,
     silhouette_score,
-    topological_quality,
 )
-from torchsom.clustering import metrics as cm
+from torchsom.clustering import labels as clustering_labels
 from torchsom.exceptions import TorchSOMWarning
-from torchsom.functional.distances import DISTANCE_FUNCTIONS
-from torchsom.utils.metrics import (
-    calculate_calinski_harabasz_score,
-    calculate_clustering_metrics,
-    calculate_davies_bouldin_score,
-    calculate_quantization_error,
-    calculate_silhouette_score,
-    calculate_topographic_error,
-    calculate_topological_clustering_quality,
-)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +46,7 @@ def test_scores_match_scikit_learn(messy) -> None:
 def test_silhouette_is_chunked_without_changing_the_value(messy, monkeypatch) -> None:
     data, labels = messy
     whole = silhouette_score(data, labels)
-    monkeypatch.setattr(cm, "_BLOCK", 200)  # ~2 rows per chunk
+    monkeypatch.setattr(clustering_labels, "BLOCK", 200)  # ~2 rows per chunk
     assert silhouette_score(torch.tensor(data), torch.tensor(labels)) == pytest.approx(whole)
 
 
@@ -97,62 +85,6 @@ def test_length_mismatch_is_reported() -> None:
         clustering_metrics(torch.rand(5, 2), torch.ones(4))
 
 
-def test_noise_ratio() -> None:
-    assert noise_ratio([1, -1, 2, -1]) == 0.5
-    assert noise_ratio(torch.tensor([], dtype=torch.long)) == 0.0
-
-
-def _dense_quality(labels: np.ndarray, x: int, y: int) -> float:
-    """Reference: the definition written out with explicit loops."""
-    grid = labels.reshape(x, y)
-    total, weight = 0.0, 0
-    for c in np.unique(grid[grid != -1]):
-        cells = np.argwhere(grid == c)
-        m = len(cells)
-        if m < 2:
-            continue
-        d = [np.hypot(*(a - b)) for i, a in enumerate(cells) for j, b in enumerate(cells)
-             if i != j]
-        total += m / (1 + np.mean(d) / max(x, y))
-        weight += m
-    return total / weight if weight else 1.0
-
-
-def test_topological_quality_matches_its_definition() -> None:
-    rng = np.random.default_rng(2)
-    labels = rng.integers(-1, 4, size=6 * 7)
-    labels[labels == 0] = 3
-    assert topological_quality(labels, 6, 7) == pytest.approx(_dense_quality(labels, 6, 7))
-
-
-def test_topological_quality_prefers_compact_clusters() -> None:
-    halves = np.repeat([1, 2], 18)          # top half / bottom half of a 6×6 map
-    stripes = np.tile([1, 2], 18)           # alternating columns
-    assert topological_quality(halves, 6, 6) > topological_quality(stripes, 6, 6)
-
-
-def test_topological_quality_edge_cases() -> None:
-    assert topological_quality(np.ones(12), 3, 4) == 1.0
-    assert topological_quality(-np.ones(12), 3, 4) == 1.0
-    assert topological_quality(np.arange(12), 3, 4) == 1.0  # only singletons
-    with pytest.raises(ValueError, match="one entry per neuron"):
-        topological_quality(np.ones(5), 3, 4)
-
-
-@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
-def test_topological_quality_in_range_with_and_without_wrap(topology) -> None:
-    labels = np.repeat([1, 2, 3, 4], 9)
-    for pbc in (False, True):
-        value = topological_quality(labels, 6, 6, topology, pbc)
-        assert 0 < value <= 1
-
-
-def test_wrap_makes_edge_clusters_compact() -> None:
-    labels = np.zeros(36, dtype=int) + 2
-    labels.reshape(6, 6)[[0, 5], :] = 1     # first and last row: adjacent across the wrap
-    assert topological_quality(labels, 6, 6, pbc=True) > topological_quality(labels, 6, 6)
-
-
 def test_clustering_metrics_keys_with_grid(three_groups) -> None:
     points, labels = three_groups
     labels = labels.clone()
@@ -173,54 +105,6 @@ def test_clustering_metrics_without_grid_and_with_a_bad_grid(three_groups) -> No
     with pytest.warns(TorchSOMWarning, match="topological quality"):
         out = clustering_metrics(points, labels, grid=GridSpec(2, 2))
     assert math.isnan(out["topological_quality"])
-
-
-def test_compat_names(three_groups) -> None:
-    points, labels = three_groups
-    assert calculate_silhouette_score(points, labels) == silhouette_score(points, labels)
-    assert calculate_davies_bouldin_score(points, labels) == davies_bouldin_score(points,
-                                                                                  labels)
-    assert calculate_calinski_harabasz_score(points, labels) == calinski_harabasz_score(
-        points, labels)
-
-    class Grid:
-        x, y, topology, pbc = 10, 12, "rectangular", False
-
-    assert calculate_topological_clustering_quality(Grid(), labels) == topological_quality(
-        labels, 10, 12)
-    assert calculate_clustering_metrics(points, labels, som=Grid())["n_clusters"] == 3
-
-
-def test_calculate_quantization_error() -> None:
-    weights = torch.zeros(2, 2, 2)
-    weights[0, 0] = torch.tensor([1.0, 1.0])
-    data = torch.tensor([[1.0, 1.0], [0.0, 3.0]])
-    qe = calculate_quantization_error(data, weights, DISTANCE_FUNCTIONS["euclidean"])
-    assert qe == pytest.approx(5**0.5 / 2)  # (0 + |(0,3) - (1,1)|) / 2
-
-
-def test_calculate_topographic_error_rectangular_and_hexagonal() -> None:
-    weights = torch.full((3, 3, 1), 100.0)
-    weights[0, 0], weights[1, 1], weights[2, 2] = 0.0, 0.1, 0.05
-    data = torch.tensor([[0.0]])
-    fn = DISTANCE_FUNCTIONS["euclidean"]
-    # best (0,0), second (2,2): two rows away
-    assert calculate_topographic_error(data, weights, fn) == 1.0
-    weights[2, 2] = 100.0
-    # second best (1,1) is a diagonal neighbour on a rectangular grid
-    assert calculate_topographic_error(data, weights, fn) == 0.0
-    # on an odd-r hexagonal grid (1,1) does not touch (0,0)
-    assert calculate_topographic_error(data, weights, fn, topology="hexagonal") == 1.0
-    weights[1, 1] = 100.0
-    weights[0, 2] = 0.1
-    assert calculate_topographic_error(data, weights, fn, pbc=True) == 0.0
-
-
-def test_calculate_topographic_error_on_one_neuron() -> None:
-    with pytest.warns(TorchSOMWarning, match="1-by-1"):
-        value = calculate_topographic_error(torch.rand(3, 2), torch.rand(1, 1, 2),
-                                            DISTANCE_FUNCTIONS["euclidean"])
-    assert math.isnan(value)
 
 
 def test_silhouette_samples_match_scikit_learn_and_mark_noise(messy) -> None:

@@ -14,10 +14,6 @@ from torchsom.clustering import (
     select_components_bic,
     select_k_elbow,
 )
-from torchsom.utils.clustering import (
-    _determine_optimal_components_bic,
-    _determine_optimal_k_elbow,
-)
 
 
 def test_find_elbow_picks_the_sharpest_bend() -> None:
@@ -114,12 +110,3 @@ def test_large_inputs_keep_sklearn_threads(monkeypatch, three_groups) -> None:
 
     monkeypatch.setattr(selection, "_SINGLE_THREAD_ROWS", 0)
     assert select_k_elbow(three_groups[0], max_k=4)["k"] == 3
-
-
-def test_compat_helpers_return_ints_in_range(three_groups) -> None:
-    points, _ = three_groups
-    k = _determine_optimal_k_elbow(points.numpy(), max_k=8, random_state=42)
-    assert isinstance(k, int) and 2 <= k <= 8
-    assert _determine_optimal_k_elbow(np.array([[0.0], [1.0], [2.0]])) == 2
-    c = _determine_optimal_components_bic(points.numpy(), 42)
-    assert isinstance(c, int) and 1 <= c <= default_max_k(120)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import warnings
 
 import pytest
@@ -11,21 +10,6 @@ import torch
 from torchsom import DECAY_FUNCTIONS, DISTANCE_FUNCTIONS, SOM, BaseSOM
 from torchsom.configs import SOMConfig
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
-
-DEFAULTS = {
-    "epochs": 10, "batch_size": 5, "sigma": 1.0, "learning_rate": 0.5,
-    "neighborhood_order": 1, "topology": "rectangular", "lr_decay_function": "asymptotic_decay",
-    "sigma_decay_function": "asymptotic_decay", "neighborhood_function": "gaussian",
-    "distance_function": "euclidean", "initialization_mode": "random", "pbc": False,
-    "search_backend": "auto", "device": None, "random_seed": 42, "algorithm": "minibatch",
-}
-
-
-def test_signature_defaults_match_the_documented_api() -> None:
-    params = inspect.signature(SOM).parameters
-    assert list(params)[:3] == ["x", "y", "num_features"]
-    for name, default in DEFAULTS.items():
-        assert params[name].default == default, name
 
 
 def test_attributes_after_construction() -> None:

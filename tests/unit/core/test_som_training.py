@@ -46,19 +46,6 @@ def test_fit_errors_equal_those_measured_on_the_trained_path(
     assert t[0] == pytest.approx(100 * te_before, abs=1e-3)
 
 
-def test_minibatch_update_by_hand_on_2x2() -> None:
-    som = SOM(x=2, y=2, num_features=1, sigma=1.0, device="cpu")
-    som.weights.data = torch.tensor([[[0.0], [1.0]], [[2.0], [3.0]]])
-    data = torch.tensor([[0.5]])
-    som._update_weights(data, torch.tensor([[0, 0]]), learning_rate=0.5, sigma=1.0)
-    h = torch.tensor([1.0, math.exp(-0.5), math.exp(-0.5), math.exp(-1.0)])
-    start = torch.tensor([0.0, 1.0, 2.0, 3.0])
-    expected = start + 0.5 * h * (0.5 - start)
-    assert torch.allclose(som.weights.detach().reshape(-1), expected, atol=1e-6)
-    rows = som._vectorized_neighborhood(torch.tensor([0]), 1.0)
-    assert rows.shape == (1, 2, 2) and torch.allclose(rows.reshape(-1), h)
-
-
 def test_batch_rule_by_hand_on_3x3_bubble() -> None:
     """Bubble with sigma 1: each neuron averages the samples of its BMU cell and its 4
     edge neighbours' cells."""

@@ -1,4 +1,4 @@
-"""The tensor kernels behind the maps, on empty assignments and matching rows."""
+"""The tensor kernels behind the maps, on empty assignments."""
 
 from __future__ import annotations
 
@@ -20,12 +20,3 @@ def test_kernels_on_empty_assignments():
     assert F.dedupe_neighbors(torch.empty(3, 0, dtype=torch.long)).shape == (3, 0)
     with pytest.raises(ValueError, match="reduction='mode'"):
         F.metric_map(values, empty, 3, "mode")
-    found, owner = F.match_rows(torch.zeros(2, 2), torch.empty(0, 2), empty)
-    assert found.numel() == owner.numel() == 0
-
-
-def test_match_rows_returns_every_identical_data_row():
-    data = torch.tensor([[1.0, 2.0], [3.0, 4.0], [1.0, 2.0], [9.0, 9.0]])
-    found, owner = F.match_rows(data, torch.tensor([[1.0, 2.0], [3.0, 4.0]]),
-                                torch.tensor([7, 5]))
-    assert found.tolist() == [0, 1, 2] and owner.tolist() == [7, 5, 7]

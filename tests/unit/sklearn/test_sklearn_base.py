@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from torchsom import suggest_map_size
 from torchsom.exceptions import NotFittedError as TorchSOMNotFittedError
 from torchsom.sklearn import SOMClassifier, SOMClusterer, SOMRegressor, SOMTransformer, _base
 from torchsom.sklearn._base import MAP_PARAMETERS
@@ -17,11 +19,15 @@ X = RNG.normal(size=(80, 3))
 Y_CLASS = (X[:, 0] > 0).astype(int)
 
 
-def _fit(cls, data=X, **params):
-    est = cls(device="cpu", **params)
+def _data(cls, data):
+    """``(X,)`` or ``(X, y)``: what ``cls.fit`` takes."""
     if cls in (SOMClassifier, SOMRegressor):
-        return est.fit(data, (data[:, 0] > 0).astype(int) if cls is SOMClassifier else data[:, 0])
-    return est.fit(data)
+        return data, (data[:, 0] > 0).astype(int) if cls is SOMClassifier else data[:, 0]
+    return (data,)
+
+
+def _fit(cls, data=X, **params):
+    return cls(device="cpu", **params).fit(*_data(cls, data))
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
@@ -41,6 +47,34 @@ def test_map_is_float64_on_the_requested_device_and_sized_as_asked(cls) -> None:
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_omitted_sides_come_from_the_data_and_the_parameters_stay_none(cls) -> None:
+    long = RNG.normal(size=(300, 3)) * [5.0, 1.0, 0.5]  # spread 5 : 1 along the axes
+    est = _fit(cls, data=long, epochs=2, random_state=0)
+    assert est.map_size_ == suggest_map_size(long) == (22, 5)  # elongated data: not square
+    assert (est.som_.x, est.som_.y) == est.map_size_
+    assert est.som_.sigma == 11.0  # half the longer side of the chosen grid
+    assert est.x is None and est.y is None  # fit never writes the constructor's settings
+    assert est.get_params()["x"] is None and clone(est).get_params()["y"] is None
+    if cls in (SOMClassifier, SOMRegressor):  # the xyf map of [X, Y] has the grid of X
+        assert (est.joint_som_.x, est.joint_som_.y) == est.map_size_
+    hexagonal = _fit(cls, data=long, epochs=1, topology="hexagonal", pbc=True,
+                     random_state=0)
+    assert hexagonal.map_size_ == suggest_map_size(long, topology="hexagonal", pbc=True)
+    assert hexagonal.map_size_[0] % 2 == 0  # a hexagonal torus needs even rows
+    # a refit on other data chooses again
+    assert est.fit(*_data(cls, X)).map_size_ == suggest_map_size(X)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_one_given_side_is_kept_and_the_other_gives_about_the_suggested_neurons(cls) -> None:
+    units = 5 * 80**0.54321  # 54.1 neurons for the 80 rows of X
+    assert _fit(cls, x=4, epochs=1).map_size_ == (4, round(units / 4)) == (4, 14)
+    assert _fit(cls, y=6, epochs=1).map_size_ == (round(units / 6), 6) == (9, 6)
+    est = _fit(cls, y=6, epochs=1)
+    assert (est.som_.x, est.som_.y) == (9, 6) and est.x is None and est.y == 6
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_methods_before_fit_raise_sklearn_not_fitted_error(cls) -> None:
     est = cls(device="cpu")
     method = est.transform if hasattr(est, "transform") else est.predict
@@ -54,10 +88,17 @@ def test_methods_before_fit_raise_sklearn_not_fitted_error(cls) -> None:
 def test_invalid_map_settings_fail_at_fit_naming_the_parameter(cls) -> None:
     est = cls(x=0, device="cpu")  # the constructor only stores
     assert est.x == 0
-    with pytest.raises(ValueError, match="x must be an int >= 1; got 0"):
+    with pytest.raises(ValueError, match="x must be an int >= 1, or None to choose it from "
+                                         "the data; got 0"):
         _fit(cls, x=0)
-    with pytest.raises(ValueError, match="y must be an int >= 1; got 'big'"):
+    with pytest.raises(ValueError, match="y must be an int >= 1, or None .*; got 'big'"):
         _fit(cls, y="big")
+    with pytest.raises(ValueError, match="x must be an int >= 1, or None .*; got 2.5"):
+        _fit(cls, x=2.5, y=3)
+    with pytest.raises(ValueError, match="y must be an int >= 1, or None .*; got True"):
+        _fit(cls, y=True)
+    with pytest.raises(ValueError, match="topology='hex' is not valid"):
+        _fit(cls, topology="hex")
     with pytest.raises(ValueError, match="distance_function='euclidian'.*'euclidean'"):
         _fit(cls, distance_function="euclidian")
     with pytest.raises(ValueError, match="initialization_mode=.grid. is not valid"):
@@ -81,7 +122,8 @@ def test_pca_start_falls_back_to_samples_for_one_feature_or_one_row() -> None:
     assert one_feature.codebook_.min() >= X[:, 0].min() - 1e-9
     assert one_feature.codebook_.max() <= X[:, 0].max() + 1e-9
     one_row = _fit(SOMTransformer, data=X[:1], random_state=0)
-    np.testing.assert_allclose(one_row.codebook_, np.repeat(X[:1], 64, axis=0))
+    assert one_row.map_size_ == (3, 2)  # one sample: 5 neurons suggested
+    np.testing.assert_allclose(one_row.codebook_, np.repeat(X[:1], 6, axis=0))
 
 
 def test_outputs_are_float64_numpy_for_any_float_input() -> None:

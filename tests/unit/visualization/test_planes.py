@@ -7,12 +7,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from torchsom.visualization import VisualizationConfig
-from torchsom.visualization.planes import (
-    MIN_MAP_INCHES,
-    draw_component_planes,
-    planes_share_scale,
-    wrap_title,
-)
+from torchsom.visualization._plane_layout import MIN_MAP_INCHES
+from torchsom.visualization.planes import draw_component_planes, planes_share_scale
 
 WINE = ["alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium", "total_phenols",
         "flavanoids", "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue",
@@ -111,20 +107,6 @@ def test_planes_share_scale_rule() -> None:
     base[1, 1, 1] = 0.5  # the second plane covers only half of the common range
     assert not planes_share_scale(base)
     assert planes_share_scale(np.ones((2, 2, 3)))
-
-
-def test_wrap_title_breaks_on_separators_and_shortens() -> None:
-    from torchsom.visualization.planes import _text_width
-
-    name = "od280/od315_of_diluted_wines"
-    wrapped = wrap_title(name, 1.3, 10)
-    lines = wrapped.split("\n")
-    assert len(lines) == 2 and "".join(lines) == name
-    assert all(_text_width(line, 10) <= 1.3 for line in lines)
-    assert wrap_title("short", 2.0, 10) == "short"
-    long = wrap_title("x" * 80, 1.0, 10)
-    assert long.count("\n") == 1 and long.endswith("…")
-    assert all(_text_width(line, 10) <= 1.0 for line in long.split("\n"))
 
 
 @pytest.mark.parametrize(

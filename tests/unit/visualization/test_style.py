@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import matplotlib as mpl
 import numpy as np
 import pytest
 
-from torchsom.visualization import hexagonal_utils as hu
-from torchsom.visualization._cells import _tick_step, cell_centres
+from torchsom.visualization._cells import _tick_step
 from torchsom.visualization._style import (
     contrast_text_color,
     get_cmap,
@@ -49,20 +46,3 @@ def test_style_context_is_local() -> None:
 
 def test_tick_step_grows_with_the_grid() -> None:
     assert [_tick_step(n) for n in (5, 12, 13, 30, 100, 10_000)] == [1, 1, 2, 5, 10, 1000]
-
-
-def test_hexagonal_helpers_share_the_painter_geometry() -> None:
-    radius = hu.DEFAULT_HEX_RADIUS
-    assert radius == pytest.approx(1 / math.sqrt(3))
-    assert hu.grid_to_hex_coords(1, 2) == pytest.approx((2.5, math.sqrt(3) / 2))
-    assert hu.grid_to_hex_coords(1, 2, hex_radius=2 / math.sqrt(3)) == pytest.approx(
-        (5.0, math.sqrt(3)))
-    patches = hu.create_hexagonal_grid_patches(3, 4, facecolor="red")
-    assert len(patches) == 12
-    np.testing.assert_allclose([p.xy for p in patches], cell_centres(3, 4, "hexagonal"))
-    assert patches[0].numvertices == 6 and patches[0].orientation == 0.0
-    width, height = hu.calculate_hex_dimensions(3, 4)
-    assert width == pytest.approx(4.5) and height == pytest.approx(2 * 1.5 * radius + 2 * radius)
-    assert hu.calculate_hex_dimensions(1, 4)[0] == pytest.approx(4.0)
-    single = hu.create_hexagon_patch(0.0, 0.0, 0.3, edgecolor="k")
-    assert single.radius == 0.3

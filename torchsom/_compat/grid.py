@@ -1,4 +1,8 @@
-"""Mesh-grid helpers kept for code that builds neuron coordinates itself."""
+"""Mesh-grid helpers of earlier releases, for code that builds neuron coordinates itself.
+
+The map's own positions come from :func:`torchsom.topology.grid_positions`; these give the
+same positions from index grids (odd-r rows on hexagonal grids).
+"""
 
 from __future__ import annotations
 

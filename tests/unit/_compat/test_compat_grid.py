@@ -1,13 +1,11 @@
-"""The 1.x mesh-grid helpers."""
+"""The mesh-grid helpers of earlier releases (_compat/grid.py) give the map's positions."""
 
 from __future__ import annotations
 
 import torch
 
-from torchsom.topology import (
-    grid_positions,
-)
-from torchsom.topology.grid import adjust_meshgrid_topology, create_mesh_grid
+from torchsom.topology import grid_positions
+from torchsom.utils.grid import adjust_meshgrid_topology, create_mesh_grid
 
 
 def test_mesh_grid_helpers() -> None:
