@@ -115,9 +115,11 @@ def search_tolerance(found: torch.Tensor, data: torch.Tensor, codebook: torch.Te
     near the sample (many neurons on top of it) that is up to √resolution.
     """
     best = found.min(dim=1).values
+    tiny = torch.finfo(dtype).tiny  # below it a float search sees subnormals or zero
     base = torch.full_like(best, DISTANCE_TOLERANCE * _distance_scale(data, name))
     if name != "euclidean":
-        return base
+        return base + tiny * data.shape[1]
+    base += math.sqrt(tiny)  # squared distances below ``tiny`` underflow: all such units tie
     radius_sq = max(float(data.double().pow(2).sum(1).max()),
                     float(codebook.double().pow(2).sum(1).max()))
     resolution = SEARCH_EPSILONS * torch.finfo(dtype).eps * radius_sq

@@ -18,7 +18,7 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from torchsom import SOM
@@ -80,8 +80,19 @@ def _trained(params: dict, data: np.ndarray) -> SOM:
     return som
 
 
+_SUBNORMAL_DATA = np.array([[1.1755e-41], [0.0]], dtype=np.float32)  # found by the search
+_SUBNORMAL_MAP = {"x": 1, "y": 2, "topology": "rectangular", "pbc": False,
+                  "algorithm": "minibatch", "neighborhood_function": "gaussian",
+                  "distance_function": "euclidean", "lr_decay_function": "asymptotic_decay",
+                  "sigma_decay_function": "asymptotic_decay", "sigma": 1.0,
+                  "learning_rate": 1.0, "epochs": 1, "batch_size": 1,
+                  "neighborhood_order": 1, "random_seed": 0, "device": "cpu"}
+
+
 @settings(**PROFILE)
 @given(params=maps(), data=datasets())
+@example(params=_SUBNORMAL_MAP, data=_SUBNORMAL_DATA)
+@example(params={**_SUBNORMAL_MAP, "y": 1}, data=_SUBNORMAL_DATA)
 def test_training_stays_finite_and_errors_match_float64(params: dict, data: np.ndarray) -> None:
     som = _trained(params, data)
     assert torch.isfinite(som.weights).all()
