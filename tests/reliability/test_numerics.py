@@ -1,10 +1,18 @@
-"""Numerical edge cases give finite results, or documented errors and warnings."""
+"""Numerical edge cases: results agree with float64 references, or are documented errors
+and warnings.
+
+Each fit is held against float64 references (tests/float64_reference.py): the
+quantization error, the BMUs and the topographic error of the trained codebook,
+recomputed from their definitions, and, where the path of training is well defined, the
+same fit run by a float64 map.
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
 
+import float64_reference as ref
 import pytest
 import torch
 
@@ -16,23 +24,24 @@ GEN = torch.Generator().manual_seed(11)
 BASE = torch.randn(60, 4, generator=GEN)
 
 
-def _fit_and_measure(data: torch.Tensor, **kwargs) -> SOM:
+def _fit_and_measure(data: torch.Tensor, trajectory: bool = True, **kwargs) -> SOM:
+    """Fit a small map on ``data`` and hold it against the float64 references.
+
+    ``trajectory=False`` skips the float64 twin fit where ties (not rounding) decide the
+    path of training; the callers say why.
+    """
     settings = dict(x=4, y=3, num_features=data.shape[1], epochs=3, batch_size=8, device="cpu")
     settings.update(kwargs)
     som = SOM(**settings)
     som.initialize_weights(data, mode=settings.get("initialization_mode", "random"))
     q, t = som.fit(data, verbose=False)
-    assert torch.isfinite(som.weights).all()
-    assert all(math.isfinite(v) and v >= 0 for v in q)
+    assert len(q) == len(t) == settings["epochs"]
+    assert all(v >= 0 for v in q)
     if som.x * som.y > 1:
         assert all(0.0 <= v <= 100.0 for v in t)
-        te = som.topographic_error(data)
-        assert 0.0 <= te <= 1.0
-    qe = som.quantization_error(data)
-    assert math.isfinite(qe) and qe >= 0
-    bmus = som.identify_bmus(data)
-    assert bmus.shape == (data.shape[0], 2)
-    assert (bmus[:, 0] < som.x).all() and (bmus[:, 1] < som.y).all() and (bmus >= 0).all()
+    ref.check_map(som, data)
+    if trajectory:
+        ref.check_fit(som, data, settings)
     return som
 
 
@@ -50,7 +59,11 @@ def test_feature_scales(scale: float, algorithm: str, distance: str) -> None:
 def test_mixed_feature_scales(mode: str) -> None:
     scales = torch.tensor([1e-8, 1.0, 1e4, 1e8])
     data = BASE * scales
-    som = _fit_and_measure(data, initialization_mode=mode, algorithm="batch")
+    # float32 cannot tell the 1e4 feature apart next to the 1e8 one (a relative 1e-8 is
+    # below its resolution): the PCA grid's short axis is a tie, so the float64 twin may
+    # take another path; the trained map still meets the references
+    som = _fit_and_measure(data, trajectory=mode == "random", initialization_mode=mode,
+                           algorithm="batch")
     # every feature of the codebook stays within the range of its data
     low, high = data.min(0).values, data.max(0).values
     flat = som.weights.reshape(-1, 4)
@@ -63,8 +76,8 @@ def test_scale_in_float64_map() -> None:
     som = SOM(3, 3, 4, epochs=2, device="cpu").double()
     som.initialize_weights(data)
     som.fit(data, verbose=False)
-    assert torch.isfinite(som.weights).all() and som.weights.dtype == torch.float64
-    assert math.isfinite(som.quantization_error(data))
+    assert som.weights.dtype == torch.float64
+    ref.check_map(som, data)
 
 
 def test_overflowing_magnitude_is_a_documented_error() -> None:
@@ -81,7 +94,7 @@ def test_overflowing_magnitude_is_a_documented_error() -> None:
     assert torch.equal(som.weights, before)
     data[5, 2] = limit / 2  # just below the limit: fine
     som.fit(data, verbose=False)
-    assert torch.isfinite(som.weights).all()
+    ref.check_map(som, data)
 
 
 @pytest.mark.parametrize("algorithm", ["minibatch", "batch"])
@@ -106,7 +119,8 @@ def test_all_samples_identical(distance: str, mode: str) -> None:
 
 def test_all_zero_data_with_cosine() -> None:
     # cosine distance of zero vectors is defined as 1 (norms are clamped), never NaN
-    _fit_and_measure(torch.zeros(10, 4), distance_function="cosine")
+    som = _fit_and_measure(torch.zeros(10, 4), distance_function="cosine")
+    assert som.quantization_error(torch.zeros(10, 4)) == 1.0
 
 
 @pytest.mark.parametrize("algorithm", ["minibatch", "batch"])
@@ -143,7 +157,9 @@ def test_line_maps(x: int, y: int, topology: str, mode: str) -> None:
 @pytest.mark.parametrize("algorithm", ["minibatch", "batch"])
 def test_more_neurons_than_samples(pbc: bool, algorithm: str) -> None:
     data = BASE[:3]
-    som = _fit_and_measure(data, x=10, y=12, pbc=pbc, algorithm=algorithm)
+    # 120 neurons start as copies of 3 samples: exact ties, broken apart by rounding, decide
+    # which copy wins, so a float64 twin takes another path
+    som = _fit_and_measure(data, trajectory=False, x=10, y=12, pbc=pbc, algorithm=algorithm)
     hits = torch.bincount(som.identify_bmus(data)[:, 0] * 12 + som.identify_bmus(data)[:, 1],
                           minlength=120)
     assert int(hits.sum()) == 3

@@ -72,3 +72,18 @@ def test_numba_is_imported_by_the_first_online_fit_not_by_the_package():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == str(online_jit.AVAILABLE)
+
+
+@pytest.mark.parametrize("neurons", [8, 11])  # a multiple of four, and a remainder
+def test_score_kernel_source_gives_the_centred_scores(neurons):
+    """The search kernel's Python source: ‖w − c‖² − 2 (x − c)·(w − c) for every neuron,
+    four neurons per pass plus the remainder."""
+    rng = np.random.default_rng(1)
+    weights = rng.standard_normal((neurons, 6))
+    augmented = np.concatenate([weights, (weights**2).sum(1, keepdims=True)], axis=1)
+    sample = rng.standard_normal(6)
+    scores = np.empty(neurons)
+    kernel = getattr(online_jit._scores, "py_func", online_jit._scores)
+    kernel(augmented, sample, scores, np.float64(0))
+    expected = (weights**2).sum(1) - 2.0 * weights @ sample
+    np.testing.assert_allclose(scores, expected, rtol=1e-12, atol=1e-12)

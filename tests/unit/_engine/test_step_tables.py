@@ -4,13 +4,14 @@ block of steps, and the neighbourhood as a table over offsets from the BMU."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from torchsom._engine.ops import NumpyOps
 from torchsom._engine.step_tables import StepNeighbourhood, decay_values, per_step_schedule
 from torchsom.functional.decay import asymptotic_decay
 from torchsom.functional.neighborhood import NEIGHBORHOOD_FUNCTIONS
-from torchsom.functional.smoothing import GridIndex
+from torchsom.functional.smoothing import GridIndex, negligible_weight
 from torchsom.topology.coordinates import grid_distance_sq, grid_periods, grid_positions
 
 
@@ -79,3 +80,44 @@ def test_offset_tables_equal_the_kernel_on_grid_distances():
                 if not pbc:
                     assert np.abs(nonzero[:, 0] - r).max() <= row_reach[step]
                     assert np.abs(nonzero[:, 1] - c).max() <= col_reach[step]
+
+
+def test_the_gaussian_factorises_on_rectangular_grids_only():
+    kernel = NEIGHBORHOOD_FUNCTIONS["gaussian"]
+    assert StepNeighbourhood(_grid(5, 4, "rectangular", False)[0], kernel, torch.float32).factored
+    assert not StepNeighbourhood(_grid(5, 4, "hexagonal", False)[0], kernel,
+                                 torch.float32).factored
+    bubble = NEIGHBORHOOD_FUNCTIONS["bubble"]
+    assert not StepNeighbourhood(_grid(5, 4, "rectangular", False)[0], bubble,
+                                 torch.float32).factored
+
+
+@pytest.mark.parametrize("name", ["gaussian", "bubble", "mexican_hat"])
+def test_reach_is_the_last_offset_with_weight(name):
+    x, y = 5, 4
+    tables_of = StepNeighbourhood(_grid(x, y, "rectangular", False)[0],
+                                  NEIGHBORHOOD_FUNCTIONS[name], torch.float32)
+    sigmas = np.array([0.3, 1.0, 2.5])
+    _, row_reach, col_reach = tables_of.tables(NumpyOps(torch.device("cpu")), np.ones(3),
+                                               sigmas)
+    floor = negligible_weight(torch.float32)
+    rows = torch.arange(x, dtype=torch.float64)[:, None]
+    cols = torch.arange(y, dtype=torch.float64)[None, :]
+    for step, sigma in enumerate(sigmas):
+        # offsets (row, col) from the BMU whose weight survives the negligible floor
+        kept = NEIGHBORHOOD_FUNCTIONS[name](rows**2 + cols**2, float(sigma)).abs() >= floor
+        assert row_reach[step] == int(torch.nonzero(kept)[:, 0].max())
+        assert col_reach[step] == int(torch.nonzero(kept)[:, 1].max())
+
+
+def test_a_user_kernel_is_evaluated_step_by_step():
+    def flat_top(dist_sq, sigma):
+        return (dist_sq <= sigma * sigma).to(dist_sq.dtype) * 0.5
+
+    x, y = 5, 4
+    tables_of = StepNeighbourhood(_grid(x, y, "hexagonal", False)[0], flat_top, torch.float64)
+    assert not tables_of.vectorised
+    (weights,), _, _ = tables_of.tables(NumpyOps(torch.device("cpu")), np.array([1.0]),
+                                        np.array([1.0]))
+    assert weights[0, 0, x - 1, y - 1, 0] == 0.5  # the BMU's own offset
+    assert np.count_nonzero(weights[0, 0]) == 7  # itself and its six neighbours

@@ -1,4 +1,5 @@
-"""Small deterministic data for the clustering tests."""
+"""Small deterministic data for the clustering tests (the trained map is in
+tests/unit/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,3 @@ def three_groups() -> tuple[torch.Tensor, torch.Tensor]:
     points = torch.cat([c + 0.3 * torch.randn(40, 2, generator=gen) for c in centres])
     return points, torch.arange(1, 4).repeat_interleave(40)
 
-
-@pytest.fixture(scope="module")
-def trained_som():
-    """A 6×5 map trained briefly on three separated groups (4 features)."""
-    from torchsom import SOM
-
-    gen = torch.Generator().manual_seed(0)
-    centres = torch.tensor([[3.0, 0, 0, 0], [0, 3.0, 0, 0], [0, 0, 3.0, 0]])
-    data = torch.cat([c + 0.2 * torch.randn(30, 4, generator=gen) for c in centres])
-    som = SOM(x=6, y=5, num_features=4, epochs=15, batch_size=8, sigma=1.5,
-              initialization_mode="pca", random_seed=0, device="cpu")
-    som.initialize_weights(data, mode="pca")
-    som.fit(data, verbose=False)
-    return som

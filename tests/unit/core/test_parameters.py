@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import torch
 
 from torchsom import SOM
 from torchsom.core import parameters
@@ -21,6 +22,7 @@ from torchsom.core.parameters import (
     check_parameter,
     parameter_table,
     validate_parameters,
+    validate_settings,
 )
 from torchsom.exceptions import InvalidParameterError, TorchSOMWarning
 
@@ -177,3 +179,47 @@ def test_table_script_rewrites_only_the_marked_block(tmp_path: Path, monkeypatch
 
 def test_module_documents_where_the_table_is_used() -> None:
     assert "SOMConfig" in parameters.__doc__ and "docs/parameters.md" in parameters.__doc__
+
+
+# ------------------------------------------------------------------ settings changed later
+def _som(**kwargs) -> SOM:
+    return SOM(**{"x": 4, "y": 3, "num_features": 2, "device": "cpu", **kwargs})
+
+
+def test_settings_changed_to_valid_values_pass() -> None:
+    som = _som()
+    som.learning_rate, som.epochs, som.sigma = 0.1, 3, 2.0
+    validate_settings(som)
+
+
+@pytest.mark.parametrize(
+    ("change", "pattern"),
+    [
+        (lambda som: setattr(som, "learning_rate", -0.5),
+         r"^this SOM's settings were changed after construction to invalid values: "
+         r"learning_rate must be a finite real number > 0; got -0.5"),
+        (lambda som: setattr(som, "x", 5),
+         r"^x, y and num_features are \(5, 3, 2\), but the weights have shape \(4, 3, 2\)"),
+        (lambda som: setattr(som, "distance_function", "manhattan"),
+         r"^distance_function was changed to 'manhattan' after construction, but the map "
+         r"still uses 'euclidean_distance'"),
+        (lambda som: setattr(som, "topology", "hexagonal"),
+         r"^topology was changed to 'hexagonal' after construction, but the neuron "
+         r"positions are those of the original grid"),
+        (lambda som: setattr(som, "search_backend", "faiss"),
+         r"^search_backend was changed to 'faiss' after construction, but the map still "
+         r"searches with 'torch'"),
+    ],
+)
+def test_settings_fixed_at_construction_are_checked(change, pattern: str) -> None:
+    som = _som(search_backend="torch")
+    change(som)
+    with pytest.raises(InvalidParameterError, match=pattern):
+        validate_settings(som)
+
+
+def test_a_resized_map_is_refused_by_fit() -> None:
+    som = _som()
+    som.num_features = 3
+    with pytest.raises(InvalidParameterError, match=r"the size of a map cannot change"):
+        som.fit(torch.zeros(5, 3), verbose=False)

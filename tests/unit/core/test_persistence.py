@@ -90,3 +90,12 @@ def test_the_schema_never_imports_the_som_class() -> None:
     imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                  for a in node.names}
     assert "torchsom.core.som" not in imported and "torchsom.io" not in imported
+
+
+def test_save_refuses_non_floating_weights(tmp_path) -> None:
+    som = SOM(2, 2, 3, device="cpu")
+    som.weights = torch.nn.Parameter(torch.zeros(2, 2, 3, dtype=torch.int32),
+                                     requires_grad=False)
+    with pytest.raises(ValueError, match=r"weights have dtype torch.int32"):
+        som.save(tmp_path / "m.som")
+    assert not (tmp_path / "m.som").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import float64_reference as ref
 import numpy as np
 import pandas as pd
 import pytest
@@ -186,13 +187,17 @@ def test_distances_to_neurons_shapes() -> None:
 
 @pytest.mark.parametrize("distance", ["euclidean", "cosine", "manhattan", "chebyshev"])
 @pytest.mark.parametrize("neighborhood", ["gaussian", "bubble", "triangle", "mexican_hat"])
-def test_every_option_trains_to_finite_weights(distance: str, neighborhood: str) -> None:
+def test_every_option_trains_as_in_float64(distance: str, neighborhood: str) -> None:
     data = torch.randn(60, 3, generator=torch.Generator().manual_seed(1))
-    som = _som(distance_function=distance, neighborhood_function=neighborhood, epochs=3,
-               sigma=1.5, topology="hexagonal", pbc=True, x=4)
+    settings = {"x": 4, "y": 4, "num_features": 3, "device": "cpu", "random_seed": 0,
+                "distance_function": distance, "neighborhood_function": neighborhood,
+                "epochs": 3, "sigma": 1.5, "topology": "hexagonal", "pbc": True}
+    som = SOM(**settings)
     som.initialize_weights(data, mode="random")
     q, t = som.fit(data, verbose=False)
-    assert bool(torch.isfinite(som.weights).all()) and all(v >= 0 for v in q)
+    assert len(q) == len(t) == 3
+    ref.check_map(som, data)  # QE, BMUs and TE of the trained codebook
+    ref.check_fit(som, data, settings)  # the same fit by a float64 map
 
 
 def test_large_map_trains_without_quadratic_memory() -> None:

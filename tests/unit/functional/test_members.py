@@ -60,3 +60,16 @@ def test_match_rows_labels_every_equal_data_row() -> None:
     data = torch.tensor([[0.0, 1.0], [2.0, 3.0], [0.0, 1.0]])
     found, owner = match_rows(data, torch.tensor([[0.0, 1.0]]), torch.tensor([4]))
     assert found.tolist() == [0, 2] and owner.tolist() == [4, 4]
+
+
+def test_match_rows_returns_every_identical_data_row() -> None:
+    data = torch.tensor([[1.0, 2.0], [3.0, 4.0], [1.0, 2.0], [9.0, 9.0]])
+    found, owner = match_rows(data, torch.tensor([[1.0, 2.0], [3.0, 4.0]]),
+                              torch.tensor([7, 5]))
+    assert found.tolist() == [0, 1, 2] and owner.tolist() == [7, 5, 7]
+
+
+def test_match_rows_without_members() -> None:
+    empty = torch.empty(0, dtype=torch.long)
+    found, owner = match_rows(torch.zeros(2, 2), torch.empty(0, 2), empty)
+    assert found.numel() == owner.numel() == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from torchsom.visualization import SOMVisualizer, VisualizationConfig
+from torchsom.visualization import SOMVisualizer
 from torchsom.visualization._checks import (
     as_numeric,
     check_curve,
@@ -62,26 +62,6 @@ def test_small_checks() -> None:
         check_positive_int(1, "k", 2)
     with pytest.raises(ValueError, match="k must be an int >= 1; got True"):
         check_positive_int(True, "k")
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "pattern"),
-    [
-        ({"save_format": "xyz"}, "save_format='xyz'"),
-        ({"dpi": -1}, "dpi must be a finite number >= 0"),
-        ({"dpi": 0}, "dpi and hex_radius must be > 0"),
-        ({"hex_radius": float("nan")}, "hex_radius"),
-        ({"figsize": (3,)}, "figsize"),
-        ({"figsize": (3, -1)}, "figsize"),
-    ],
-)
-def test_config_validates(kwargs, pattern) -> None:
-    with pytest.raises(ValueError, match=pattern):
-        VisualizationConfig(**kwargs)
-
-
-def test_config_accepts_other_formats() -> None:
-    assert VisualizationConfig(save_format="pdf", figsize=[4, 3]).save_format == "pdf"
 
 
 def test_visualizer_rejects_bad_config_and_inputs(rect_som, groups, tmp_path) -> None:

@@ -1,4 +1,5 @@
-"""Hand-made SOMs shared by the map and retrieval tests."""
+"""SOMs shared by the unit tests: hand-made codebooks (maps, retrieval, the 1.x map
+builders) and a briefly trained map (clustering)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,16 @@ def corners_som() -> SOM:
 def corners_data() -> torch.Tensor:
     """Five samples whose BMUs on ``corners_som`` are (0,0),(1,0),(0,0),(1,1),(0,1)."""
     return torch.tensor([[0.0, 1.0], [9.0, 0.0], [0.5, 0.0], [10.0, 9.0], [1.0, 9.0]])
+
+
+@pytest.fixture(scope="module")
+def trained_som() -> SOM:
+    """A 6×5 map trained briefly on three separated groups (4 features)."""
+    gen = torch.Generator().manual_seed(0)
+    centres = torch.tensor([[3.0, 0, 0, 0], [0, 3.0, 0, 0], [0, 0, 3.0, 0]])
+    data = torch.cat([c + 0.2 * torch.randn(30, 4, generator=gen) for c in centres])
+    som = SOM(x=6, y=5, num_features=4, epochs=15, batch_size=8, sigma=1.5,
+              initialization_mode="pca", random_seed=0, device="cpu")
+    som.initialize_weights(data, mode="pca")
+    som.fit(data, verbose=False)
+    return som

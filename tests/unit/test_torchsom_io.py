@@ -71,3 +71,11 @@ def test_som_and_its_files_import_each_other_only_at_module_top() -> None:
     problems = [hit for path in modules for hit in _function_body_imports(path)
                 if not hit.endswith("torchsom.core:clustering")]  # SOM.cluster: sklearn
     assert problems == []
+
+
+def test_load_som_defaults_to_the_som_class(tmp_path) -> None:
+    som = SOM(2, 3, 3, sigma=1.7, device="cpu")
+    som_io.save_som(som, tmp_path / "m.som")
+    loaded = som_io.load_som(tmp_path / "m.som")
+    assert type(loaded) is SOM and torch.equal(loaded.weights, som.weights)
+    assert loaded.sigma == 1.7
