@@ -110,12 +110,15 @@ def search_tolerance(found: torch.Tensor, data: torch.Tensor, codebook: torch.Te
     """Per sample, how much further than its nearest unit the unit a search in ``dtype``
     picks may be (distance units), given ``found``, the float64 distances (m, n).
 
-    Other metrics are computed term by term: rounding only. The euclidean search cannot
+    Other metrics are computed term by term: rounding only (and nothing below √tiny,
+    where squared differences underflow). The euclidean search cannot
     order squared distances closer than its resolution (see :data:`SEARCH_EPSILONS`):
     near the sample (many neurons on top of it) that is up to √resolution.
     """
     best = found.min(dim=1).values
-    base = torch.full_like(best, DISTANCE_TOLERANCE * _distance_scale(data, name))
+    # below √tiny the squares of differences underflow: no distance is resolved there
+    floor = math.sqrt(torch.finfo(dtype).tiny)
+    base = torch.full_like(best, max(DISTANCE_TOLERANCE * _distance_scale(data, name), floor))
     if name != "euclidean":
         return base
     radius_sq = max(float(data.double().pow(2).sum(1).max()),
