@@ -263,3 +263,20 @@ def test_one_neuron_map_trains_online():
 @pytest.mark.parametrize(("topology", "pbc"), GRIDS[:3])
 def test_cuda_matches_the_reference(topology, pbc):
     _check(topology, pbc, backend="torch", device="cuda")
+
+
+def test_stage_without_an_order_shifts_a_copy():
+    """Staging rows as they are: ``x − c`` in a new block, the caller's samples untouched."""
+    data, codebook = _case()
+    positions, periods = _grid("rectangular", False)
+    plan = FitPlan(algorithm="online", epochs=1, batch_size=1, schedule=lambda e: (LR, SIGMA),
+                   neighborhood=NEIGHBORHOOD_FUNCTIONS["gaussian"],
+                   cross_distance=CROSS_DISTANCE_FUNCTIONS["euclidean"],
+                   grid=GridIndex(X, Y, "rectangular", positions, periods),
+                   errors=EpochErrors(positions, 1.5, None),
+                   generator=torch.Generator().manual_seed(0), step_schedule=SCHEDULE)
+    _, rule, _ = build_variant_rule(plan, codebook, data, masked=False)
+    before = data.clone()
+    staged = rule.stage(data)
+    np.testing.assert_allclose(staged, (data - rule.center).numpy(), rtol=1e-12)
+    assert torch.equal(data, before)

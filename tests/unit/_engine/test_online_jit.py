@@ -87,3 +87,41 @@ def test_score_kernel_source_gives_the_centred_scores(neurons):
     kernel(augmented, sample, scores, np.float64(0))
     expected = (weights**2).sum(1) - 2.0 * weights @ sample
     np.testing.assert_allclose(scores, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_kernel_source_with_a_full_table_skips_zero_weights():
+    """The non-factored branch (hexagonal grids, other kernels): weights read from the full
+    offset table; zero weights leave their neuron (and its norm) untouched."""
+    rng = np.random.default_rng(2)
+    x, y, features, steps = 4, 3, 5, 6
+    weights = rng.standard_normal((x * y, features))
+    augmented = np.concatenate([weights, (weights**2).sum(1, keepdims=True)], axis=1)
+    staged = rng.standard_normal((steps, features))
+    table = np.zeros((steps, 2, 2 * x - 1, 2 * y - 1))
+    table[:, :, x - 1, y - 1] = 0.5  # only the BMU itself moves
+    reach = np.full(steps, x, np.int64)
+    best, second = np.empty(steps, np.int64), np.empty(steps, np.int64)
+    codebook = augmented.copy()
+    online_jit._online_block(codebook, staged, best, np.empty(steps), second,
+                             np.zeros((1, 1)), np.zeros((1, 1)), table, False, True,
+                             reach, reach, x, y, True, np.float64(0))
+    moved = np.flatnonzero(np.any(codebook != augmented, axis=1))
+    assert set(moved) <= set(best.tolist()) and len(moved) >= 1
+    np.testing.assert_allclose(codebook[:, -1], (codebook[:, :-1] ** 2).sum(1), rtol=1e-12)
+
+
+def test_numpy_loop_empties_its_view_cache(monkeypatch):
+    """Without the compiled loop, a tiny view cache is emptied and rebuilt: same map."""
+    monkeypatch.setattr(online_jit, "AVAILABLE", False)
+    data, codebook = _case(neurons=6 * 5)
+    positions, periods = _grid("rectangular", False, x=6, y=5)
+    kernel = NEIGHBORHOOD_FUNCTIONS["bubble"]  # a narrow window: many different windows
+    cross = CROSS_DISTANCE_FUNCTIONS["euclidean"]
+    expected, _, _ = reference_online(codebook, data, _orders(len(data)), positions, periods,
+                                      kernel, cross)
+    import torchsom._engine.online as online
+
+    monkeypatch.setattr(online, "_VIEW_CACHE", 2)
+    trained, _, _ = engine_online(codebook, data, "rectangular", False, kernel, cross,
+                                  "numpy", x=6, y=5)
+    torch.testing.assert_close(trained.double(), expected, rtol=1e-9, atol=1e-9)
