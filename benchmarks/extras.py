@@ -23,17 +23,18 @@ from benchmarks.supervise import REPO, log
 
 __all__ = ["PARTS", "run_extras", "section"]
 
-#: part name → (module, extra arguments, results file stem)
+#: part name → (module, extra arguments, results file stem, what ``--out`` takes: the JSON
+#: file's suffix, or "" for the stem itself)
 PARTS = {
-    "online": ("benchmarks.online_rule", [], "online_rule"),
-    "scale": ("benchmarks.scale_out", [], "scale_out"),
+    "online": ("benchmarks.online_rule", [], "online_rule", ".json"),
+    "scale": ("benchmarks.scale_out", [], "scale_out", ""),
 }
 
 
 def _run(name: str, out_dir: Path, timeout: float) -> dict[str, Any]:
-    module, extra, stem = PARTS[name]
+    module, extra, stem, out_suffix = PARTS[name]
     stem_path = out_dir / stem
-    out_arg = str(stem_path.with_suffix(".json")) if name == "online" else str(stem_path)
+    out_arg = str(stem_path) + out_suffix
     command = [sys.executable, "-m", module, *extra, "--out", out_arg]
     log(f"[extras] {name}: {' '.join(command[1:])}")
     started = time.perf_counter()

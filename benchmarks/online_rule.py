@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     temporary = args.out.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(result, indent=2))
     temporary.replace(args.out)
+    args.out.with_suffix(".md").write_text(markdown(result) + "\n")
 
     print(markdown(result))
     return 0

@@ -57,7 +57,8 @@ def test_report_renders_the_extra_sections():
 
 
 def test_a_failed_part_is_recorded_and_shown(tmp_path, monkeypatch):
-    monkeypatch.setitem(extras.PARTS, "online", ("benchmarks.no_such_module", [], "missing"))
+    missing = ("benchmarks.no_such_module", [], "missing", ".json")
+    monkeypatch.setitem(extras.PARTS, "online", missing)
     found = extras.run_extras(["online"], tmp_path)
     assert found["online"]["status"] == "error" and "no_such_module" in found["online"]["reason"]
     lines = extras.section(found)
@@ -70,7 +71,8 @@ def test_a_failed_part_is_recorded_and_shown(tmp_path, monkeypatch):
 
 def test_online_part_runs_and_returns_its_json(tmp_path, monkeypatch):
     tiny = ["--n", "120", "--features", "4", "--x", "3", "--y", "3", "--repeats", "1"]
-    monkeypatch.setitem(extras.PARTS, "online", ("benchmarks.online_rule", tiny, "online_rule"))
+    part = ("benchmarks.online_rule", tiny, "online_rule", ".json")
+    monkeypatch.setitem(extras.PARTS, "online", part)
     found = extras.run_extras(["online"], tmp_path)["online"]
     assert found["status"] == "ok", found.get("reason")
     assert found["result"]["shape"] == {"n": 120, "features": 4, "x": 3, "y": 3}

@@ -27,3 +27,4 @@ def test_benchmark_writes_times_ratio_and_machine(tmp_path, capsys) -> None:
     printed = capsys.readouterr().out
     assert "| ours |" in printed and "faster than MiniSom's train" in printed
     assert not list(tmp_path.glob("*.tmp"))  # written through a temporary file
+    assert "faster than MiniSom" in out.with_suffix(".md").read_text()

@@ -308,24 +308,7 @@ def load_som(path: str | os.PathLike[str], map_location: Any = None, *, cls: typ
         The class to build: :class:`torchsom.SOM` or a subclass (anything built from
         the saved constructor arguments that offers ``weights`` and ``internals``).
 
-    Returns
-    -------
-    SOM
-        A map with the saved configuration, weights (in their saved dtype), training
-        history and generator state.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    SOMFileError
-        If the file is corrupt, truncated, crafted, not a map file, not a regular file,
-        or of a newer format version; the message names the file and the problem (and
-        the header field at fault).
-    IsADirectoryError
-        If ``path`` is a folder.
-    InvalidParameterError
-        If ``map_location`` is not a usable device.
+    Returns and raises as :func:`torchsom.io.load_som`, the public entry point.
     """
     source = as_path(path)
     meta, tensors = read_file(source)
