@@ -59,8 +59,9 @@ class ArrayOps:
         neighbourhood rows (b, n) of a batch's BMUs from the two axis tables, each already
         spread over the neurons ((x, n) and (K, n))."""
 
-    def column_sq_norms(self, matrix, out) -> None:
-        """``out[j] = Σ_i matrix[i, j]²`` for ``matrix`` (F, n)."""
+    def column_sq_norms(self, matrix, out, weights=None, scratch=None) -> None:
+        """``out[j] = Σ_i weights[i] · matrix[i, j]²`` for ``matrix`` (F, n) (``weights``
+        (F,) default to ones; ``scratch`` (F, n), when given, holds the squares)."""
 
     def row_sq_norms(self, matrix):
         """``Σ_j matrix[i, j]²`` for ``matrix`` (m, F), shape (m,)."""
@@ -98,7 +99,13 @@ class NumpyOps(ArrayOps):
                     key_table.take(key_index.take(best), axis=0), out=out)
 
     @staticmethod
-    def column_sq_norms(matrix, out):
+    def column_sq_norms(matrix, out, weights=None, scratch=None):
+        if weights is not None:
+            # squares, then one product with the weights: as fast as einsum on (300, 375)
+            # and 30% faster on (4, 375), and it folds a scaling into the product
+            squares = np.multiply(matrix, matrix, out=scratch)
+            np.matmul(weights, squares, out=out)
+            return
         # einsum, not vecdot(axis=0): vecdot reduces along the strided axis, 4x slower on a
         # (300, 375) codebook and on (1024, 2500) (numpy 2.4, one thread)
         np.einsum("fn,fn->n", matrix, matrix, out=out)
@@ -155,8 +162,12 @@ class TorchOps(ArrayOps):
                   key_table.index_select(0, key_index.index_select(0, best)), out=out)
 
     @staticmethod
-    def column_sq_norms(matrix, out):
-        torch.linalg.vecdot(matrix, matrix, dim=0, out=out)
+    def column_sq_norms(matrix, out, weights=None, scratch=None):
+        if weights is None:
+            torch.linalg.vecdot(matrix, matrix, dim=0, out=out)
+            return
+        squares = torch.mul(matrix, matrix, out=scratch) if scratch is not None else matrix ** 2
+        torch.mv(squares.t(), weights, out=out)
 
     def row_sq_norms(self, matrix):
         return torch.linalg.vecdot(matrix, matrix, dim=1)

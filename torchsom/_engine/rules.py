@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from torchsom._engine.ops import ArrayOps
@@ -114,11 +115,13 @@ class MinibatchRule:
         self.augmented_t = ops.empty((features + extra, n_neurons), dtype)
         self.augmented_t[:features] = ops.array(shifted.t())
         self.codebook_t = self.augmented_t[:features]  # (F, n), a view
-        if extra:
-            self._refresh_norms()
         self.scores = ops.empty((batch_size, n_neurons), dtype)
         self.rows = ops.empty((batch_size, n_neurons), dtype)
         self.update = ops.empty((features + 1, n_neurons), dtype)
+        self.one_minus = ops.empty((n_neurons,), dtype)  # 1 − Σ_k H[k] of a step
+        self.squares = ops.empty((features, n_neurons), dtype)  # (w − c)² of a refresh
+        self.halves = ops.empty((features,), dtype)  # −½ per feature: folds the −½ in
+        self.halves[...] = -0.5
         self.offsets = ops.arange(batch_size, n_neurons)
         self.row_of = ops.array(grid.row_of.to(codebook.device))
         self.key_of = ops.array(grid.key_of.to(codebook.device))
@@ -126,6 +129,8 @@ class MinibatchRule:
         self.two = n_neurons >= 2
         self._kernel: GridKernel | None = None
         self.reduce: Callable[..., None] | None = None
+        if extra:
+            self._refresh_norms()
 
     def share(self, reduce: Callable[..., None]) -> None:
         """Train data-parallel (see the module contract): the step's product and its
@@ -158,7 +163,7 @@ class MinibatchRule:
         per_batch = self.batch_size if self.reduce is None else 1
         self._scale = float(learning_rate) / (per_batch * self.factor)
         if kernel.separable:
-            row_table = ops.array(kernel.row_table * self._scale)
+            row_table = ops.array(kernel.row_table) * self._scale  # backend arithmetic
             key_table = ops.array(kernel.key_table)
             if self.per_neuron_tables:  # (x, n) and (K, n): one row gather per axis
                 row_table = ops.take(row_table, self.row_of, 1)
@@ -202,15 +207,14 @@ class MinibatchRule:
             return
         if size != self.batch_size:  # the tables are scaled for full batches
             rows *= self.batch_size / size
-        minibatch_update(self.codebook_t, staged, rows, self.update)
+        minibatch_update(self.codebook_t, staged, rows, self.update, self.one_minus)
         if self.cross is None:
             self._refresh_norms()
 
     def _refresh_norms(self) -> None:
         """The augmented row: ``−½ ‖w_n − c‖²`` for every neuron."""
-        norms = self.augmented_t[self.features]
-        self.ops.column_sq_norms(self.codebook_t, norms)
-        norms *= -0.5
+        self.ops.column_sq_norms(self.codebook_t, self.augmented_t[self.features],
+                                 self.halves, self.squares)
 
     def _combine(self) -> bool:
         """Sum the step over the workers and apply it; False when no worker had samples."""
@@ -219,7 +223,7 @@ class MinibatchRule:
         if total == 0.0:
             return False
         self.update *= 1.0 / total
-        apply_minibatch_update(self.codebook_t, self.update)
+        apply_minibatch_update(self.codebook_t, self.update, self.one_minus)
         if self.cross is None:
             self._refresh_norms()
         return True
@@ -255,6 +259,13 @@ class MinibatchRule:
 
     def write_codebook(self, codebook: torch.Tensor) -> torch.Tensor:
         """Write the codebook, back in the data's coordinates, into ``codebook`` (n, F)."""
+        if self.ops.name == "numpy" and codebook.device.type == "cpu":  # one numpy call
+            target = codebook.detach().numpy()
+            if self.center is None:
+                np.copyto(target, self.codebook_t.T)
+            else:
+                np.add(self.codebook_t.T, self.center.numpy(), out=target)
+            return codebook
         trained = self.ops.tensor(self.codebook_t).t().to(codebook.device)
         if self.center is not None:
             trained = trained + self.center

@@ -167,8 +167,8 @@ class Run:
         rule, record, dtype = self.rule, self.record, self.codebook.dtype
         count = samples.shape[0] if order is None else order.shape[0]
         staged = rule.stage(samples, order)
-        best = record.empty((count,), dtype, index=True)
-        second = record.empty((count,), dtype, index=True)
+        pair = record.empty((2, count), dtype, index=True)  # rows: best, second
+        best, second = pair[0], pair[1]
         value = record.empty((count,), dtype)
         step = count if self.batch_rule else rule.batch_size  # the batch rule chunks itself
         for start in range(0, count, step):
@@ -181,7 +181,7 @@ class Run:
             if order is not None:
                 squares = self.ops.take(squares, self.ops.array(order), 0)
         distance = record.tensor(rule.distances(value, squares))
-        best_two = torch.stack((record.tensor(best), record.tensor(second)), dim=1)
+        best_two = record.tensor(pair).t()  # (m, 2), a view
         self.tally.add(distance, best_two if self.codebook.shape[0] > 1 else best_two[:, :1])
 
     def snapshot(self) -> tuple:

@@ -21,7 +21,7 @@ import torch
 __all__ = ["apply_minibatch_update", "minibatch_numerator", "minibatch_update"]
 
 
-def minibatch_update(codebook_t, staged, rows, update) -> None:
+def minibatch_update(codebook_t, staged, rows, update, scratch=None) -> None:
     """Apply one mini-batch step to ``codebook_t`` in place.
 
     Parameters
@@ -34,9 +34,11 @@ def minibatch_update(codebook_t, staged, rows, update) -> None:
         Shape (b, n): neighbourhood rows scaled by ``lr / (b·f)``.
     update : numpy.ndarray or torch.Tensor
         Shape (F + 1, n): scratch, receives ``stagedᵀ rows``.
+    scratch : numpy.ndarray or torch.Tensor, optional
+        Shape (n,): receives ``1 − update[-1]`` (see :func:`apply_minibatch_update`).
     """
     minibatch_numerator(staged, rows, update)
-    apply_minibatch_update(codebook_t, update)
+    apply_minibatch_update(codebook_t, update, scratch)
 
 
 def minibatch_numerator(staged, rows, update) -> None:
@@ -54,7 +56,7 @@ def minibatch_numerator(staged, rows, update) -> None:
     (np if isinstance(update, np.ndarray) else torch).matmul(staged.T, rows, out=update)
 
 
-def apply_minibatch_update(codebook_t, update) -> None:
+def apply_minibatch_update(codebook_t, update, scratch=None) -> None:
     """``Wᵀ ← Wᵀ ⊙ (1 − update[-1]) + update[:-1]`` in place.
 
     Parameters
@@ -63,6 +65,14 @@ def apply_minibatch_update(codebook_t, update) -> None:
         Shape (F, n).
     update : numpy.ndarray or torch.Tensor
         Shape (F + 1, n), from :func:`minibatch_numerator` (summed over workers).
+    scratch : numpy.ndarray or torch.Tensor, optional
+        Shape (n,): receives ``1 − update[-1]``; with it a numpy step allocates nothing
+        (a fresh (n,) array costs about as much as the arithmetic on small maps).
     """
-    codebook_t *= 1.0 - update[-1]
-    codebook_t += update[:-1]
+    if scratch is None or not isinstance(codebook_t, np.ndarray):
+        codebook_t *= 1.0 - update[-1]
+        codebook_t += update[:-1]
+        return
+    np.subtract(1.0, update[-1], out=scratch)
+    np.multiply(codebook_t, scratch, out=codebook_t)
+    np.add(codebook_t, update[:-1], out=codebook_t)

@@ -29,9 +29,10 @@ def watch(monkeypatch):
     found = {"count": 0, "checked": 0}
     real_update, real_smooth = rules.minibatch_update, smoothing.GridKernel.smooth
 
-    def update(codebook_t, staged, rows, update):
-        real_update(codebook_t, staged, rows, update)
-        found["count"] += sum(map(_subnormal_count, (rows, update, codebook_t)))
+    def update(codebook_t, staged, rows, update, scratch=None):
+        real_update(codebook_t, staged, rows, update, scratch)
+        hot = (rows, update, codebook_t) + (() if scratch is None else (scratch,))
+        found["count"] += sum(map(_subnormal_count, hot))
         found["checked"] += 1
 
     def smooth(self, values, chunk=2048):
