@@ -117,11 +117,10 @@ class MinibatchRule:
         self.codebook_t = self.augmented_t[:features]  # (F, n), a view
         self.scores = ops.empty((batch_size, n_neurons), dtype)
         self.rows = ops.empty((batch_size, n_neurons), dtype)
+        self.gathered = ops.empty((batch_size, n_neurons), dtype)  # one axis's rows
         self.update = ops.empty((features + 1, n_neurons), dtype)
         self.one_minus = ops.empty((n_neurons,), dtype)  # 1 − Σ_k H[k] of a step
         self.squares = ops.empty((features, n_neurons), dtype)  # (w − c)² of a refresh
-        self.halves = ops.empty((features,), dtype)  # −½ per feature: folds the −½ in
-        self.halves[...] = -0.5
         self.offsets = ops.arange(batch_size, n_neurons)
         self.row_of = ops.array(grid.row_of.to(codebook.device))
         self.key_of = ops.array(grid.key_of.to(codebook.device))
@@ -177,7 +176,8 @@ class MinibatchRule:
             rows = self._kernel.rows(ops.tensor(best).to(self._kernel.grid.positions.device))
             ops.xp.multiply(ops.array(rows), self._scale, out=out)
         elif self.per_neuron_tables:
-            ops.neighbourhood_rows(*self._tables, self.row_of, self.key_of, best, out)
+            ops.neighbourhood_rows(*self._tables, self.row_of, self.key_of, best, out,
+                                   self.gathered[: out.shape[0]])
         else:  # large grids: gather the batch's axis rows, then spread them over the grid
             row_table, key_table = self._tables
             row_part = ops.take(ops.take(row_table, ops.take(self.row_of, best, 0), 0),
@@ -213,8 +213,8 @@ class MinibatchRule:
 
     def _refresh_norms(self) -> None:
         """The augmented row: ``−½ ‖w_n − c‖²`` for every neuron."""
-        self.ops.column_sq_norms(self.codebook_t, self.augmented_t[self.features],
-                                 self.halves, self.squares)
+        self.ops.column_sq_norms(self.codebook_t, self.augmented_t[self.features], -0.5,
+                                 self.squares)
 
     def _combine(self) -> bool:
         """Sum the step over the workers and apply it; False when no worker had samples."""

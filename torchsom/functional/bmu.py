@@ -119,7 +119,7 @@ def two_smallest(
     """
     scores.argmin(axis=1, out=first)
     flat = first + offsets
-    scores.take(flat, out=first_value)
+    scores.take(flat, out=first_value, mode="clip")  # "raise" would buffer the out=
     if second is not None:
         scores.put(flat, np.inf)
         scores.argmin(axis=1, out=second)

