@@ -61,7 +61,7 @@ class ArrayOps:
                            out, scratch) -> None:
         """``out[k] = row_table[row_index[best[k]]] ⊙ key_table[key_index[best[k]]]``: the
         neighbourhood rows (b, n) of a batch's BMUs from the two axis tables, each already
-        spread over the neurons ((x, n) and (K, n)); ``scratch`` (b, n) holds one of the
+        spread over the neurons ((x, n) and (K, n)); ``scratch`` (b, n) may hold one of the
         two gathers."""
 
     def column_sq_norms(self, matrix, out, scale=1.0, scratch=None) -> None:
@@ -113,8 +113,9 @@ class NumpyOps(ArrayOps):
 
     def column_sq_norms(self, matrix, out, scale=1.0, scratch=None):
         if scratch is not None and matrix.size < _ONE_PASS_NORMS:
-            # squares, then one product with a vector of ``scale``: 10-30% faster than
-            # einsum up to (300, 375), and the scaling rides in the product
+            # squares, then one product with a vector of ``scale``: the scaling rides in
+            # the product; 4.2 vs 5.9 µs for einsum on (4, 375), about equal on (64, 252)
+            # and (300, 375) (numpy 2.4, one thread)
             weights = self._scale_vector(matrix.shape[0], matrix.dtype, scale)
             np.matmul(weights, np.multiply(matrix, matrix, out=scratch), out=out)
             return

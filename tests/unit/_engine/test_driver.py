@@ -5,19 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from small_maps import F, small_som
 from torch.utils.data import DataLoader, TensorDataset
 
-from torchsom import SOM
-
-F = 4
 DATA = torch.randn(600, F, generator=torch.Generator().manual_seed(0))
-
-
-def _som(**settings) -> SOM:
-    values = dict(x=5, y=4, num_features=F, epochs=3, batch_size=16, random_seed=1,
-                  device="cpu")
-    values.update(settings)
-    return SOM(**values)
 
 
 @pytest.mark.parametrize("algorithm", ["minibatch", "batch"])
@@ -26,7 +17,7 @@ def test_memmap_fit_matches_the_in_memory_fit(tmp_path, algorithm) -> None:
     mini-batch rule shuffles in blocks, so only its quality is comparable."""
     path = tmp_path / "data.npy"
     np.save(path, DATA.numpy())
-    memory, stream = _som(algorithm=algorithm), _som(algorithm=algorithm)
+    memory, stream = small_som(algorithm=algorithm), small_som(algorithm=algorithm)
     for som in (memory, stream):
         som.initialize_weights(DATA, mode="pca")
     q_memory, _ = memory.fit(DATA, verbose=False)
@@ -42,7 +33,7 @@ def test_memmap_fit_matches_the_in_memory_fit(tmp_path, algorithm) -> None:
 def test_a_dataloader_and_a_factory_train_like_their_batches() -> None:
     batches = list(torch.split(DATA, 64))
     loader = DataLoader(TensorDataset(DATA, torch.zeros(600)), batch_size=64)
-    a, b = _som(), _som()
+    a, b = small_som(), small_som()
     assert a.fit(loader, verbose=False) == b.fit(lambda: iter(batches), verbose=False)
     assert torch.equal(a.weights, b.weights)
 
@@ -51,7 +42,7 @@ def test_a_single_pass_iterator_spreads_the_epochs_by_sample_count() -> None:
     """A generator of 600 samples, 3 epochs: the schedule steps every 200 samples, like a
     fit whose passes are those 200-sample thirds."""
     thirds = list(torch.split(DATA, 200))
-    a, b = _som(), _som()
+    a, b = small_som(), small_som()
     a.fit((chunk for chunk in thirds), n_samples=600, verbose=False)
     passes = iter(thirds)
     b.fit(lambda: [next(passes)], verbose=False)
@@ -59,7 +50,7 @@ def test_a_single_pass_iterator_spreads_the_epochs_by_sample_count() -> None:
 
 
 def test_a_single_pass_iterator_must_hold_what_was_announced() -> None:
-    som = _som()
+    som = small_som()
     before = som.weights.clone()
     with pytest.raises(ValueError, match="ended after 500 samples but n_samples=600"):
         som.fit(iter([DATA[:500]]), n_samples=600, verbose=False)
@@ -71,7 +62,7 @@ def test_a_single_pass_iterator_must_hold_what_was_announced() -> None:
 
 
 def test_a_reiterable_source_must_hold_what_was_announced() -> None:
-    som = _som()
+    som = small_som()
     with pytest.raises(ValueError, match="yielded 600 samples in pass 0 but n_samples=500"):
         som.fit(lambda: [DATA], n_samples=500, verbose=False)
 
@@ -87,7 +78,7 @@ def test_a_bad_chunk_midway_leaves_the_codebook_as_before(algorithm) -> None:
         # the second pass meets the bad chunk
         return [DATA[:300], bad if calls["count"] == 2 else DATA[300:400], DATA[400:]]
 
-    som = _som(algorithm=algorithm)
+    som = small_som(algorithm=algorithm)
     before, state = som.weights.clone(), som._generator.get_state()
     with pytest.raises(ValueError, match=r"chunk 1 of the callable \(after 300 samples\) "
                                          r"contains 1 inf.*row 5"):
@@ -101,7 +92,7 @@ def test_a_bad_chunk_midway_leaves_the_codebook_as_before(algorithm) -> None:
 
 def test_an_empty_source_is_refused() -> None:
     with pytest.raises(ValueError, match="yielded no samples"):
-        _som().fit(lambda: [], verbose=False)
+        small_som().fit(lambda: [], verbose=False)
     calls = {"count": 0}
 
     def shrinking():
@@ -109,4 +100,4 @@ def test_an_empty_source_is_refused() -> None:
         return [DATA] if calls["count"] == 1 else []
 
     with pytest.raises(ValueError, match="no samples in pass 1"):
-        _som().fit(shrinking, verbose=False)
+        small_som().fit(shrinking, verbose=False)

@@ -95,6 +95,15 @@ def _orders(n):
     return [torch.randperm(n, generator=generator) for _ in range(EPOCHS)]
 
 
+def _online_plan(grid, positions, epochs=1, **extra):
+    """A plan for the online rule on a rectangular gaussian map (``extra``: more fields)."""
+    return FitPlan(algorithm="online", epochs=epochs, batch_size=1,
+                   schedule=lambda e: (LR, SIGMA), neighborhood=NEIGHBORHOOD_FUNCTIONS["gaussian"],
+                   cross_distance=CROSS_DISTANCE_FUNCTIONS["euclidean"], grid=grid,
+                   errors=EpochErrors(positions, 1.5, None),
+                   generator=torch.Generator().manual_seed(0), **extra)
+
+
 def _case(dtype=torch.float64, n=37, features=3, offset=0.0, neurons=X * Y):
     gen = torch.Generator().manual_seed(0)
     data = torch.randn(n, features, generator=gen, dtype=torch.float64) + offset
@@ -189,11 +198,7 @@ def test_step_counter_spans_epochs_and_blocks():
         seen.append((int(steps[0]), len(steps), total))
         return SCHEDULE(steps, total)
 
-    plan = FitPlan(algorithm="online", epochs=3, batch_size=1, schedule=lambda e: (LR, SIGMA),
-                   neighborhood=NEIGHBORHOOD_FUNCTIONS["gaussian"],
-                   cross_distance=CROSS_DISTANCE_FUNCTIONS["euclidean"], grid=grid,
-                   errors=EpochErrors(positions, 1.5, None),
-                   generator=torch.Generator().manual_seed(0), step_schedule=schedule)
+    plan = _online_plan(grid, positions, epochs=3, step_schedule=schedule)
     ops, rule, threads = build_variant_rule(plan, codebook, data, masked=False)
     assert isinstance(rule, OnlineRule) and threads == 1
     rule.batch_size = 10  # the driver feeds blocks of this size
@@ -224,12 +229,7 @@ def train_epochs_with(rule, plan, codebook, data):
 def test_online_rule_needs_a_step_schedule():
     data, codebook = _case()
     positions, periods = _grid("rectangular", False)
-    plan = FitPlan(algorithm="online", epochs=1, batch_size=1, schedule=lambda e: (LR, SIGMA),
-                   neighborhood=NEIGHBORHOOD_FUNCTIONS["gaussian"],
-                   cross_distance=CROSS_DISTANCE_FUNCTIONS["euclidean"],
-                   grid=GridIndex(X, Y, "rectangular", positions, periods),
-                   errors=EpochErrors(positions, 1.5, None),
-                   generator=torch.Generator().manual_seed(0))
+    plan = _online_plan(GridIndex(X, Y, "rectangular", positions, periods), positions)
     with pytest.raises(ValueError, match="per-step schedule"):
         train_epochs(plan, codebook.clone(), data)
 
@@ -269,12 +269,8 @@ def test_stage_without_an_order_shifts_a_copy():
     """Staging rows as they are: ``x − c`` in a new block, the caller's samples untouched."""
     data, codebook = _case()
     positions, periods = _grid("rectangular", False)
-    plan = FitPlan(algorithm="online", epochs=1, batch_size=1, schedule=lambda e: (LR, SIGMA),
-                   neighborhood=NEIGHBORHOOD_FUNCTIONS["gaussian"],
-                   cross_distance=CROSS_DISTANCE_FUNCTIONS["euclidean"],
-                   grid=GridIndex(X, Y, "rectangular", positions, periods),
-                   errors=EpochErrors(positions, 1.5, None),
-                   generator=torch.Generator().manual_seed(0), step_schedule=SCHEDULE)
+    plan = _online_plan(GridIndex(X, Y, "rectangular", positions, periods), positions,
+                        step_schedule=SCHEDULE)
     _, rule, _ = build_variant_rule(plan, codebook, data, masked=False)
     before = data.clone()
     staged = rule.stage(data)

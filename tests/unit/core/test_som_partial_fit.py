@@ -7,19 +7,10 @@ import pickle
 
 import pytest
 import torch
+from small_maps import F, small_som
 
-from torchsom import SOM
-
-F = 4
 DATA = torch.randn(480, F, generator=torch.Generator().manual_seed(0))
 BATCHES = list(torch.split(DATA, 96))  # 5 batches: one epoch
-
-
-def _som(**settings) -> SOM:
-    values = dict(x=5, y=4, num_features=F, epochs=3, batch_size=16, random_seed=1,
-                  device="cpu")
-    values.update(settings)
-    return SOM(**values)
 
 
 @pytest.mark.parametrize("algorithm", ["minibatch", "batch"])
@@ -27,7 +18,7 @@ def _som(**settings) -> SOM:
 def test_partial_fit_equals_fit_on_the_same_batches_in_the_same_order(algorithm, distance):
     """fit over a re-iterable of batches uses them as given (no shuffling), one pass per
     epoch; partial_fit on the same batches, epoch after epoch, is the same run."""
-    fitted, streamed = _som(algorithm=algorithm, distance_function=distance), _som(
+    fitted, streamed = small_som(algorithm=algorithm, distance_function=distance), small_som(
         algorithm=algorithm, distance_function=distance)
     q_list, t_list = fitted.fit(BATCHES, verbose=False)
     for _ in range(3):
@@ -44,7 +35,7 @@ def test_partial_fit_in_fits_shuffled_order_matches_an_in_memory_fit() -> None:
     """An in-memory fit draws ``torch.randperm(n, generator=som._generator)`` per epoch;
     feeding those orders through partial_fit gives the same map (the reference point, the
     first batch's mean instead of the data mean, changes only the rounding)."""
-    fitted, streamed = _som(), _som()
+    fitted, streamed = small_som(), small_som()
     generator = copy.deepcopy(fitted._generator)
     fitted.fit(DATA, verbose=False)
     for _ in range(3):
@@ -55,7 +46,7 @@ def test_partial_fit_in_fits_shuffled_order_matches_an_in_memory_fit() -> None:
 
 
 def test_the_schedule_advances_with_the_samples_seen() -> None:
-    som = _som(algorithm="batch")
+    som = small_som(algorithm="batch")
     before = som.weights.clone()
     som.partial_fit(DATA[:300], n_samples=480)  # the batch rule moves once per epoch
     assert torch.equal(som.weights, before) and som.epochs_trained_ == 0
@@ -74,7 +65,7 @@ def test_the_last_epoch_values_stay_after_the_schedule() -> None:
         seen.append(t)
         return value / (1.0 + t)
 
-    som = _som(lr_decay_function=recording)
+    som = small_som(lr_decay_function=recording)
     stream = DATA.repeat(3, 1)
     som.partial_fit(stream[:100], n_samples=240)
     for start in range(100, 1200, 100):
@@ -83,18 +74,18 @@ def test_the_last_epoch_values_stay_after_the_schedule() -> None:
 
 
 def test_n_samples_is_required_first_and_consistent_after() -> None:
-    som = _som()
+    som = small_som()
     with pytest.raises(ValueError, match="n_samples=<samples per epoch> on its first call"):
         som.partial_fit(BATCHES[0])
     som.partial_fit(BATCHES[0], n_samples=480)
     with pytest.raises(ValueError, match="n_samples=100 differs from the n_samples=480"):
         som.partial_fit(BATCHES[1], n_samples=100)
     with pytest.raises(ValueError, match="n_samples"):
-        _som().partial_fit(BATCHES[0], n_samples=0)
+        small_som().partial_fit(BATCHES[0], n_samples=0)
 
 
 def test_a_bad_batch_leaves_the_map_and_the_position_as_before() -> None:
-    som, twin = _som(), _som()
+    som, twin = small_som(), small_som()
     som.partial_fit(BATCHES[0], n_samples=480)
     twin.partial_fit(BATCHES[0], n_samples=480)
     bad = BATCHES[1].clone()
@@ -111,7 +102,7 @@ def test_a_bad_batch_leaves_the_map_and_the_position_as_before() -> None:
 
 
 def test_an_interrupted_call_is_undone() -> None:
-    som, twin = _som(), _som()
+    som, twin = small_som(), small_som()
     for m in (som, twin):
         m.partial_fit(BATCHES[0], n_samples=480)
     real = som._partial.run.rule.step
@@ -139,7 +130,7 @@ def test_an_interrupted_call_is_undone() -> None:
 def test_a_call_that_fails_after_an_epoch_boundary_is_undone(algorithm) -> None:
     """The failed call ends epoch 0 and starts epoch 1 before it stops: the map, the
     statistics and the schedule go back to the middle of epoch 0."""
-    som, twin = _som(algorithm=algorithm), _som(algorithm=algorithm)
+    som, twin = small_som(algorithm=algorithm), small_som(algorithm=algorithm)
     for m in (som, twin):
         m.partial_fit(DATA[:400], n_samples=480)
     real = som._partial.run.rule.step
@@ -164,7 +155,7 @@ def test_a_call_that_fails_after_an_epoch_boundary_is_undone(algorithm) -> None:
 
 
 def test_fit_and_initialize_weights_start_a_new_schedule() -> None:
-    som = _som()
+    som = small_som()
     som.partial_fit(BATCHES[0], n_samples=480)
     som.initialize_weights(DATA)
     with pytest.raises(ValueError, match="first call"):
@@ -176,7 +167,7 @@ def test_fit_and_initialize_weights_start_a_new_schedule() -> None:
 
 
 def test_weights_set_between_calls_are_trained_from() -> None:
-    som = _som()
+    som = small_som()
     som.partial_fit(BATCHES[0], n_samples=480)
     with torch.no_grad():
         som.weights.zero_()
@@ -186,7 +177,7 @@ def test_weights_set_between_calls_are_trained_from() -> None:
 
 
 def test_a_map_with_a_running_partial_fit_pickles() -> None:
-    som = _som()
+    som = small_som()
     som.partial_fit(BATCHES[0], n_samples=480)
     clone = pickle.loads(pickle.dumps(som))
     assert torch.equal(clone.weights, som.weights)

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from figure_parts import cells as _cells
+from figure_parts import colorbar_labels as _colorbar_labels
 from matplotlib.colors import to_rgba
 
 from torchsom.visualization import maps as mplots
 from torchsom.visualization._style import NOISE_COLOR, label_colors
-
-
-def _cells(ax):
-    (cells,) = [c for c in ax.collections if c.get_gid() == "cells"]
-    ax.figure.canvas.draw()
-    return cells
-
-
-def _colorbar_labels(ax):
-    bar = ax.figure.axes[-1]
-    return [t.get_text() for t in bar.get_yticklabels()]
 
 
 def test_draw_map_returns_the_given_axes_with_a_colour_bar() -> None:

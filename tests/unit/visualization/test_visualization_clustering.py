@@ -10,21 +10,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from figure_parts import cells as _cells
+from figure_parts import colorbar_labels as _colorbar_labels
 
 from torchsom.exceptions import TorchSOMWarning
 from torchsom.visualization import clustering as cplots
 from torchsom.visualization._style import NOISE_COLOR
-
-
-def _cells(ax):
-    (cells,) = [c for c in ax.collections if c.get_gid() == "cells"]
-    ax.figure.canvas.draw()
-    return cells
-
-
-def _colorbar_labels(ax):
-    bar = ax.figure.axes[-1]
-    return [t.get_text() for t in bar.get_yticklabels()]
 
 
 @pytest.fixture(scope="module")
