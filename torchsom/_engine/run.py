@@ -14,12 +14,17 @@ import torch
 from torchsom._engine.distributed import Collective
 from torchsom._engine.ops import TorchOps
 from torchsom._engine.plan import FitPlan, PastTheEnd, build_rule, has_missing
-from torchsom._engine.rules import BatchRule
+from torchsom._engine.rules import BatchRule, MinibatchRule
 from torchsom._engine.tally import ErrorTally
 from torchsom._engine.variants import build_variant_rule
 from torchsom.functional.smoothing import GridKernel
 
 __all__ = ["Run"]
+
+# a mini-batch rule's staged form of data that comes back every pass is kept when it has
+# at most this many entries (the data once more); each epoch then gathers its order from
+# it in one call instead of staging again (~6 calls; ~15 % of a 300-sample fit)
+_KEPT_STAGING = 1 << 22
 
 
 class Run:
@@ -82,6 +87,7 @@ class Run:
         self.epoch, self.seen, self.open = 0, 0, False
         self.on_epoch_end: Callable[[], None] | None = None
         self._squares: tuple[torch.Tensor, Any] | None = None
+        self._staged: tuple[torch.Tensor, Any] | None = None
 
     @contextlib.contextmanager
     def context(self) -> Iterator[None]:
@@ -163,10 +169,21 @@ class Run:
             self._squares = (samples, squares)
         return squares
 
+    def _stage(self, samples: torch.Tensor, order: torch.Tensor | None, reuse: bool):
+        """``rule.stage(samples, order)``; for data that comes back every pass (``reuse``,
+        small enough), staged once and gathered in ``order`` each time."""
+        rule = self.rule
+        if (not reuse or order is None or not isinstance(rule, MinibatchRule)
+                or samples.shape[0] * (samples.shape[1] + 1) > _KEPT_STAGING):
+            return rule.stage(samples, order)
+        if self._staged is None or self._staged[0] is not samples:
+            self._staged = (samples, rule.stage(samples))
+        return self.ops.take(self._staged[1], self.ops.array(order), 0)
+
     def _consume(self, samples: torch.Tensor, order: torch.Tensor | None, reuse: bool) -> None:
         rule, record, dtype = self.rule, self.record, self.codebook.dtype
         count = samples.shape[0] if order is None else order.shape[0]
-        staged = rule.stage(samples, order)
+        staged = self._stage(samples, order, reuse)
         pair = record.empty((2, count), dtype, index=True)  # rows: best, second
         best, second = pair[0], pair[1]
         value = record.empty((count,), dtype)

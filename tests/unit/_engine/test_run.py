@@ -54,3 +54,30 @@ def test_run_snapshot_restores_the_position() -> None:
     assert (run.epoch, run.seen, run.open) == (0, 60, True)
     assert torch.equal(run.rule.state()["sums"], sums)
     assert run.tally.result() == ([], [])
+
+
+def test_in_memory_fit_stages_its_data_once(monkeypatch) -> None:
+    """An in-memory fit stages its data in the first epoch only (later epochs gather it
+    in their order), and the map is bit for bit the one staging every epoch gives."""
+    import torchsom._engine.run as run_module
+    from torchsom._engine.rules import MinibatchRule
+
+    calls = {"count": 0}
+    real_stage = MinibatchRule.stage
+
+    def counting(self, samples, order=None):
+        calls["count"] += 1
+        return real_stage(self, samples, order)
+
+    monkeypatch.setattr(MinibatchRule, "stage", counting)
+    kept = _som(epochs=5)
+    kept.fit(DATA, verbose=False)
+    assert calls["count"] == 1
+
+    monkeypatch.setattr(run_module, "_KEPT_STAGING", 0)  # stage every epoch
+    calls["count"] = 0
+    every = _som(epochs=5)
+    every.fit(DATA, verbose=False)
+    assert calls["count"] == 5
+    assert torch.equal(kept.weights, every.weights)
+    assert kept.quantization_errors_ == every.quantization_errors_
