@@ -22,6 +22,10 @@ __all__ = ["apply_minibatch_update", "minibatch_numerator", "minibatch_update"]
 
 # codebooks of this many entries or more are scaled column-wise through torch (below)
 _TORCH_SCALING = 1 << 14
+# ... and from this many on, scaled and added in one pass (torch's addcmul): 4-7 % of a
+# fit faster from (64, 2500) to (1024, 100), no gain measured at (16, 2500) (paired
+# in-process fits, medians of 15 pairs, one thread)
+_FUSED_UPDATE = 1 << 16
 
 
 def minibatch_update(codebook_t, staged, rows, update, scratch=None) -> None:
@@ -78,9 +82,14 @@ def apply_minibatch_update(codebook_t, update, scratch=None) -> None:
         return
     np.subtract(1.0, update[-1], out=scratch)
     if codebook_t.size >= _TORCH_SCALING:
+        codebook = torch.from_numpy(codebook_t)
+        if codebook_t.size >= _FUSED_UPDATE:  # W ⊙ (1 − ΣH) + ΣH x, one pass over W
+            torch.addcmul(torch.from_numpy(update[:-1]), codebook, torch.from_numpy(scratch),
+                          out=codebook)
+            return
         # numpy's broadcast multiply runs 1.4-2x slower than torch's from (64, 252) to
         # (1024, 2500) (numpy 2.4, torch 2.13, one thread); the views share memory
-        torch.from_numpy(codebook_t).mul_(torch.from_numpy(scratch))
+        codebook.mul_(torch.from_numpy(scratch))
     else:
         np.multiply(codebook_t, scratch, out=codebook_t)
     np.add(codebook_t, update[:-1], out=codebook_t)

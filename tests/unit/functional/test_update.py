@@ -75,7 +75,8 @@ def test_a_zero_row_leaves_its_neuron_in_place() -> None:
     assert torch.equal(codebook_t[:, 3], CODEBOOK[3])
 
 
-@pytest.mark.parametrize("features, neurons", [(3, 7), (64, 300)])  # second: torch scaling
+# the second scales through torch, the third also adds in the same pass (addcmul)
+@pytest.mark.parametrize("features, neurons", [(3, 7), (64, 300), (300, 250)])
 def test_the_scratch_row_gives_the_same_step(features: int, neurons: int) -> None:
     """With a kept ``1 − ΣH`` row (numpy, no allocation) the step is the one without it."""
     gen = torch.Generator().manual_seed(3)
