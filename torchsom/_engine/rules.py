@@ -122,6 +122,9 @@ class MinibatchRule:
         self.one_minus = ops.empty((n_neurons,), dtype)  # 1 − Σ_k H[k] of a step
         self.squares = ops.empty((features, n_neurons), dtype)  # (w − c)² of a refresh
         self.offsets = ops.arange(batch_size, n_neurons)
+        # the buffers of a full batch, as the step passes them on (no slicing per step)
+        self._full = (self.scores, self.rows, self.offsets, self.gathered)
+        self._norm_row = self.augmented_t[features] if cross_distance is None else None
         self.row_of = ops.array(grid.row_of.to(codebook.device))
         self.key_of = ops.array(grid.key_of.to(codebook.device))
         self.per_neuron_tables = (grid.x + grid.n_keys) * n_neurons <= _TABLE_LIMIT
@@ -168,6 +171,7 @@ class MinibatchRule:
                 row_table = ops.take(row_table, self.row_of, 1)
                 key_table = ops.take(key_table, self.key_of, 1)
             self._tables = (row_table, key_table)
+        self._table_rows = kernel.separable and self.per_neuron_tables
 
     def _neighbourhood(self, best, out) -> None:
         """Pre-scaled neighbourhood rows of the BMUs ``best`` into ``out`` (b, n)."""
@@ -188,18 +192,27 @@ class MinibatchRule:
 
     def step(self, staged, best, best_value, second) -> None:
         """Search and update for one staged batch (see the module contract)."""
-        ops, features = self.ops, self.features
+        # a full batch passes the kept buffers as they are: on small maps the slicing and
+        # dispatch around the ~17 numpy calls of a step are a visible share of it
+        ops = self.ops
         size = staged.shape[0]
-        scores = self.scores[:size]
-        if self.cross is None:
+        if size == self.batch_size:
+            scores, rows, offsets, gathered = self._full
+        else:
+            scores, rows, offsets, gathered = (
+                self.scores[:size], self.rows[:size], self.offsets[:size], self.gathered[:size])
+        cross = self.cross
+        if cross is None:
             euclidean_scores(staged, self.augmented_t, None, scores)
         else:
-            scores[...] = self.cross(ops.tensor(staged[:, :features]),
-                                     ops.tensor(self.codebook_t).t())
-        ops.top_two(scores, best, best_value, second if self.two else None,
-                    self.offsets[:size])
-        rows = self.rows[:size]
-        self._neighbourhood(best, rows)
+            scores[...] = cross(ops.tensor(staged[:, :self.features]),
+                                ops.tensor(self.codebook_t).t())
+        ops.top_two(scores, best, best_value, second if self.two else None, offsets)
+        if self._table_rows:
+            ops.neighbourhood_rows(*self._tables, self.row_of, self.key_of, best, rows,
+                                   gathered)
+        else:
+            self._neighbourhood(best, rows)
         if self.reduce is not None:
             minibatch_numerator(staged, rows, self.update)
             self._packed[-1] = size
@@ -208,13 +221,12 @@ class MinibatchRule:
         if size != self.batch_size:  # the tables are scaled for full batches
             rows *= self.batch_size / size
         minibatch_update(self.codebook_t, staged, rows, self.update, self.one_minus)
-        if self.cross is None:
+        if cross is None:
             self._refresh_norms()
 
     def _refresh_norms(self) -> None:
         """The augmented row: ``−½ ‖w_n − c‖²`` for every neuron."""
-        self.ops.column_sq_norms(self.codebook_t, self.augmented_t[self.features], -0.5,
-                                 self.squares)
+        self.ops.column_sq_norms(self.codebook_t, self._norm_row, -0.5, self.squares)
 
     def _combine(self) -> bool:
         """Sum the step over the workers and apply it; False when no worker had samples."""
