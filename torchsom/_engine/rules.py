@@ -171,17 +171,19 @@ class MinibatchRule:
                 row_table = ops.take(row_table, self.row_of, 1)
                 key_table = ops.take(key_table, self.key_of, 1)
             self._tables = (row_table, key_table)
-        self._table_rows = kernel.separable and self.per_neuron_tables
 
-    def _neighbourhood(self, best, out) -> None:
-        """Pre-scaled neighbourhood rows of the BMUs ``best`` into ``out`` (b, n)."""
+    def _neighbourhood(self, best, out, scratch=None) -> None:
+        """Pre-scaled neighbourhood rows of the BMUs ``best`` into ``out`` (b, n);
+        ``scratch`` (b, n) may hold one axis's gather (default: the kept one)."""
         ops = self.ops
         if not self._kernel.separable:
             rows = self._kernel.rows(ops.tensor(best).to(self._kernel.grid.positions.device))
             ops.xp.multiply(ops.array(rows), self._scale, out=out)
         elif self.per_neuron_tables:
+            if scratch is None:
+                scratch = self.gathered[: out.shape[0]]
             ops.neighbourhood_rows(*self._tables, self.row_of, self.key_of, best, out,
-                                   self.gathered[: out.shape[0]])
+                                   scratch)
         else:  # large grids: gather the batch's axis rows, then spread them over the grid
             row_table, key_table = self._tables
             row_part = ops.take(ops.take(row_table, ops.take(self.row_of, best, 0), 0),
@@ -192,8 +194,8 @@ class MinibatchRule:
 
     def step(self, staged, best, best_value, second) -> None:
         """Search and update for one staged batch (see the module contract)."""
-        # a full batch passes the kept buffers as they are: on small maps the slicing and
-        # dispatch around the ~17 numpy calls of a step are a visible share of it
+        # a full batch passes the kept buffers as they are: on small maps the slicing
+        # around the ~17 numpy calls of a step is a visible share of it
         ops = self.ops
         size = staged.shape[0]
         if size == self.batch_size:
@@ -208,11 +210,7 @@ class MinibatchRule:
             scores[...] = cross(ops.tensor(staged[:, :self.features]),
                                 ops.tensor(self.codebook_t).t())
         ops.top_two(scores, best, best_value, second if self.two else None, offsets)
-        if self._table_rows:
-            ops.neighbourhood_rows(*self._tables, self.row_of, self.key_of, best, rows,
-                                   gathered)
-        else:
-            self._neighbourhood(best, rows)
+        self._neighbourhood(best, rows, gathered)
         if self.reduce is not None:
             minibatch_numerator(staged, rows, self.update)
             self._packed[-1] = size
