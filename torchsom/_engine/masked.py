@@ -34,7 +34,7 @@ from torchsom.functional.masked import (
     masked_topk_bmus,
     refresh_squares,
 )
-from torchsom.functional.smoothing import GridIndex
+from torchsom.functional.smoothing import GridIndex, GridKernel
 
 __all__ = ["MaskedMinibatchRule", "MaskedBatchRule", "MaskedOnlineRule"]
 
@@ -105,9 +105,21 @@ class MaskedBatchRule(BatchRule):
 
     def __init__(self, ops: ArrayOps, codebook: torch.Tensor, center: torch.Tensor) -> None:
         super().__init__(ops, codebook, center, euclidean_cross)
+        self.scored = False  # the masked search returns distances (torch)
         n_neurons, features = codebook.shape
         self.stats = codebook.new_zeros(n_neurons, 2 * features)
+        self._sums = codebook.new_zeros(n_neurons, features)
         self._counts = codebook.new_zeros(n_neurons, features)
+
+    def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None) -> torch.Tensor:
+        """Samples as they are, NaN included."""
+        return samples if order is None else samples[order]
+
+    def begin(self, learning_rate: float, kernel: GridKernel) -> None:
+        """Reset the epoch's sums and per-feature counts."""
+        self._lr, self._kernel = float(learning_rate), kernel
+        self._sums.zero_()
+        self._counts.zero_()
 
     def step(self, staged: torch.Tensor, best, best_value, second) -> None:
         """Masked search of a block against the epoch's codebook, then accumulate it."""
@@ -124,18 +136,19 @@ class MaskedBatchRule(BatchRule):
 
     def end(self, codebook: torch.Tensor) -> torch.Tensor:
         """Smooth sums and per-feature counts over the grid; move each observed feature."""
-        features = self._sums.shape[1]
+        features = self.features
         self.stats[:, :features] = self._sums
         self.stats[:, features:] = self._counts
-        smoothed = self._kernel.smooth(self.stats)
-        denominator = smoothed[:, features:]
-        ok = denominator > 1e-12 * denominator.abs().max().clamp_min(1e-30)
-        target = smoothed[:, :features] / torch.where(ok, denominator,
-                                                      torch.ones_like(denominator))
-        current = codebook - self.center
-        blend = min(max(self._lr, 0.0), 1.0)
-        moved = current + blend * (target - current) + self.center
-        return codebook.copy_(torch.where(ok, moved, codebook))  # the rest stay exactly
+        return self._move(codebook, self._kernel.smooth(self.stats))
+
+    def state(self) -> dict[str, torch.Tensor]:
+        """The epoch's partial ``sums`` (n, F) and per-feature ``counts`` (n, F), copied."""
+        return {"sums": self._sums.clone(), "counts": self._counts.clone()}
+
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what :meth:`state` returned."""
+        self._sums.copy_(state["sums"])
+        self._counts.copy_(state["counts"])
 
 
 class MaskedOnlineRule(OnlineRule):

@@ -21,11 +21,11 @@ from torchsom.functional.smoothing import GridKernel
 
 __all__ = ["Run"]
 
-# a mini-batch rule's staged form of data that comes back every pass is kept when it has
+# a rule's staged form of data that comes back every pass is kept when it has
 # at most this many entries (the data once more); each epoch then gathers its order from
 # it in one call instead of staging again (~6 calls; ~6 % of the tutorial's 300-sample,
 # 100-epoch fit)
-_KEPT_STAGING = 1 << 22
+_KEPT_STAGING = 1 << 23
 
 
 class Run:
@@ -77,8 +77,12 @@ class Run:
         else:
             self.ops, self.rule, self.threads = build_rule(plan, codebook, center, batch)
         self.batch_rule = isinstance(self.rule, BatchRule)
-        # the batch rule is torch arithmetic around a (possibly numpy) search
-        self.record = TorchOps(codebook.device) if self.batch_rule else self.ops
+        # the batch rule's search for other distances than euclidean returns torch tensors;
+        # every other rule ranks by a score in its backend, turned into distances by the
+        # samples' squared norms
+        searched = self.batch_rule and not self.rule.scored
+        self.record = TorchOps(codebook.device) if searched else self.ops
+        self.scored = not searched
         self.collective = collective
         reduce = None if collective is None else collective.sum_
         if reduce is not None:
@@ -174,12 +178,16 @@ class Run:
         """``rule.stage(samples, order)``; for data that comes back every pass (``reuse``,
         small enough), staged once and gathered in ``order`` each time."""
         rule = self.rule
-        if (not reuse or order is None or not isinstance(rule, MinibatchRule)
+        if (not reuse or not isinstance(rule, (MinibatchRule, BatchRule))
                 or samples.shape[0] * (samples.shape[1] + 1) > _KEPT_STAGING):
             return rule.stage(samples, order)
         if self._staged is None or self._staged[0] is not samples:
             self._staged = (samples, rule.stage(samples))
-        return self.ops.take(self._staged[1], self.ops.array(order), 0)
+        staged = self._staged[1]
+        if order is None:
+            return staged
+        ops = self.ops if self.scored else self.record
+        return ops.take(staged, ops.array(order), 0)
 
     def _consume(self, samples: torch.Tensor, order: torch.Tensor | None, reuse: bool) -> None:
         rule, record, dtype = self.rule, self.record, self.codebook.dtype
@@ -194,7 +202,7 @@ class Run:
             rule.step(staged[start:stop], best[start:stop], value[start:stop],
                       second[start:stop])
         squares = None
-        if not self.batch_rule:
+        if self.scored:
             squares = self._sample_squares(samples, reuse)
             if order is not None:
                 squares = self.ops.take(squares, self.ops.array(order), 0)
@@ -212,13 +220,13 @@ class Run:
         """Return to a :meth:`snapshot`."""
         rule_state, sums, done_q, done_t, epoch, seen, was_open, codebook = snapshot
         self.epoch, self.seen = epoch, seen
+        self.codebook.copy_(codebook)  # first: a rule may begin from the codebook
         if was_open:  # the epoch's schedule (the failed call may have begun the next one)
             self.begin_epoch()
         self.open = was_open
         self.rule.load_state(rule_state)
         self.tally.load_state(sums, self.codebook.device)
         self.tally.done_q, self.tally.done_t = done_q, done_t
-        self.codebook.copy_(codebook)
 
     def check_finite(self) -> None:
         """Raise FloatingPointError when training produced non-finite weights."""
