@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+import torchsom._engine.rules as rules
 from torchsom._engine import FitPlan, train_epochs
 from torchsom.functional.distances import CROSS_DISTANCE_FUNCTIONS
 from torchsom.functional.metrics import EpochErrors
@@ -149,6 +150,54 @@ def test_hand_made_codebook_moves_as_computed_by_hand(backend, algorithm):
     # bubble of radius 2 around each sample in epoch 0: the far corner neurons 4 and 15
     # are out of both reaches and keep their places in the first epoch at least
     assert not torch.equal(plan_codebook, codebook)
+
+
+@pytest.fixture()
+def smoothed(monkeypatch):
+    """Force the mini-batch update through smoothed per-neuron sums on rectangular grids
+    (whatever the batch) and count the steps that take it."""
+    monkeypatch.setattr(rules, "_SMOOTHED_RATIO", 0)
+    monkeypatch.setattr(rules, "_SMOOTHED_ROWS", 0)
+    calls = {"count": 0}
+    real = rules.smoothed_numerator
+
+    def counted(*args):
+        calls["count"] += 1
+        return real(*args)
+
+    monkeypatch.setattr(rules, "smoothed_numerator", counted)
+    return calls
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("pbc", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize(("batch", "threads", "offset"), [(8, 1, 0.0), (41, 2, 0.0),
+                                                           (6, 1, 1000.0)])
+def test_smoothed_update_matches_the_reference(smoothed, backend, pbc, dtype, batch, threads,
+                                               offset):
+    """Batches of 8 (a partial last batch), one batch of all 41 samples, far data."""
+    _check(dtype, "minibatch", batch, "rectangular", pbc, "gaussian", "euclidean", backend,
+           threads, offset=offset)
+    assert smoothed["count"] >= len(SCHEDULE)
+
+
+def test_smoothed_update_is_not_taken_where_it_cannot_pay(smoothed):
+    """Hexagonal grids and kernels that do not factorise keep the product."""
+    _check(torch.float64, "minibatch", 8, "hexagonal", False, "gaussian", "euclidean",
+           "numpy")
+    _check(torch.float64, "minibatch", 8, "rectangular", False, "bubble", "euclidean",
+           "numpy")
+    assert smoothed["count"] == 0
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_cuda_smoothed_update_matches_the_reference(smoothed, dtype):
+    _check(dtype, "minibatch", 8, "rectangular", True, "gaussian", "euclidean", "torch",
+           device="cuda")
+    assert smoothed["count"] >= len(SCHEDULE)
 
 
 @pytest.mark.gpu

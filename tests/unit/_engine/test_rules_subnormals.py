@@ -42,7 +42,22 @@ def watch(monkeypatch):
         found["checked"] += 1
         return out
 
+    real_smoothed, real_apply = rules.smoothed_numerator, rules.apply_minibatch_update
+
+    def smoothed(staged, best, row_table, key_table, sums, along_rows, out):
+        real_smoothed(staged, best, row_table, key_table, sums, along_rows, out)
+        hot = (row_table, key_table, along_rows, out)
+        found["count"] += sum(map(_subnormal_count, hot))
+        found["checked"] += 1
+        found["smoothed"] = found.get("smoothed", 0) + 1
+
+    def apply(codebook_t, update, scratch=None):
+        real_apply(codebook_t, update, scratch)
+        found["count"] += _subnormal_count(codebook_t)
+
     monkeypatch.setattr(rules, "minibatch_update", update)
+    monkeypatch.setattr(rules, "smoothed_numerator", smoothed)
+    monkeypatch.setattr(rules, "apply_minibatch_update", apply)
     monkeypatch.setattr(smoothing.GridKernel, "smooth", smooth)
     return found
 
@@ -62,6 +77,9 @@ CASES = {
                                       learning_rate=0.95)),
     "64-features": (_digits, dict(x=18, y=14, epochs=10, batch_size=16, sigma=1.45,
                                   learning_rate=0.95)),
+    # batches of 256: the update through smoothed per-neuron sums (rectangular grids)
+    "64-features-b256": (_digits, dict(x=18, y=14, epochs=10, batch_size=256, sigma=1.45,
+                                       learning_rate=0.95)),
 }
 
 
@@ -77,6 +95,9 @@ def test_fit_never_holds_subnormals(watch, case, topology, algorithm) -> None:
     som.fit(data, verbose=False)
     assert watch["checked"] > 0
     assert watch["count"] == 0
+    takes_smoothing = (case == "64-features-b256" and topology == "rectangular"
+                       and algorithm == "minibatch")
+    assert (watch.get("smoothed", 0) > 0) == takes_smoothing
 
 
 def test_the_check_sees_subnormals_when_truncation_is_off(watch, monkeypatch) -> None:

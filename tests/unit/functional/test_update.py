@@ -11,6 +11,7 @@ from torchsom.functional.update import (
     apply_minibatch_update,
     minibatch_numerator,
     minibatch_update,
+    smoothed_numerator,
 )
 
 GEN = torch.Generator().manual_seed(8)
@@ -91,3 +92,31 @@ def test_the_scratch_row_gives_the_same_step(features: int, neurons: int) -> Non
                          np.empty((features + 1, neurons)), scratch)
         torch.testing.assert_close(torch.from_numpy(codebook_t).T, expected,
                                    rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+@pytest.mark.parametrize(("x", "y", "batch"), [(4, 5, 9), (1, 6, 3), (7, 1, 30)])
+def test_smoothed_numerator_equals_the_product_with_the_rows(library, x, y, batch) -> None:
+    """Separable rows ``R[r(bmu), r(n)]·K[c(bmu), c(n)]`` of symmetric axis tables: the
+    per-neuron sums smoothed along each axis give the product ``stagedᵀ H`` (repeated
+    units in the batch included), and the scratch sums are left zero."""
+    gen = torch.Generator().manual_seed(3)
+    n, width = x * y, 4
+    staged = torch.randn(batch, width, generator=gen, dtype=torch.float64)
+    best = torch.randint(0, n, (batch,), generator=gen)
+    row_coord = torch.arange(x, dtype=torch.float64)
+    key_coord = torch.arange(y, dtype=torch.float64)
+    row_table = 0.3 * torch.exp(-(row_coord[:, None] - row_coord[None, :]) ** 2 / 3)
+    key_table = torch.exp(-(key_coord[:, None] - key_coord[None, :]) ** 2 / 5)
+    unit = torch.arange(n)
+    rows = row_table[best // y][:, unit // y] * key_table[best % y][:, unit % y]  # (b, n)
+    expected = staged.T @ rows
+    arrays = [staged, best, row_table, key_table, torch.zeros(n, width, dtype=torch.float64),
+              torch.empty(y * width, x, dtype=torch.float64),
+              torch.empty(width, n, dtype=torch.float64)]
+    if library == "numpy":
+        arrays = [a.numpy() for a in arrays]
+    smoothed_numerator(*arrays)
+    update, sums = torch.as_tensor(arrays[-1]), torch.as_tensor(arrays[4])
+    torch.testing.assert_close(update, expected)
+    assert not sums.any()
