@@ -96,7 +96,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="also fold this run into benchmarks/results/merged.json and merged.md")
     p.add_argument("--no-report", action="store_true", help="write no markdown")
     p.add_argument("--profile", action="store_true",
-                   help="also profile our fits (target cases and the worst sweep misses)")
+                   help="also profile our fits (target cases and every sweep point that misses)")
     p.add_argument("--bench-dir", type=Path, default=REPO / ".bench")
     args = p.parse_args(argv)
     if args.quick and args.repeats is None:

@@ -73,19 +73,31 @@ __all__ = ["MinibatchRule", "BatchRule"]
 # grids gather two small rows per batch instead (memory, not speed, sets this bound)
 _TABLE_LIMIT = 4_000_000
 
-# a mini-batch step on a rectangular grid computes its update from per-neuron sums
-# smoothed along each axis (``n·(F + 1)·(x + y)`` multiply-adds and no neighbourhood rows,
-# see :func:`~torchsom.functional.update.smoothed_numerator`) instead of the
-# ``(F + 1, b)·(b, n)`` product when the batch is at least ``_SMOOTHED_RATIO`` times
-# ``x + y`` and the step saves enough: ``b·n`` neighbourhood entries of at least
-# ``_SMOOTHED_ROWS`` or a product of at least ``_SMOOTHED_WORK`` multiply-adds (below
-# both, its few extra calls cost more than they save). Paired in-process fits, b = 256,
-# one thread: 2.2x faster at (F=4, 50×50), 1.15x at (4, 25×15), 1.14x at (64, 25×15),
-# 1.09x at (1024, 25×15), 1.08x at (1024, 10×10); 0.92x at (4, 10×10) and 0.95x at
-# (16, 10×10), left on the product; b = 64 at (256, 25×15) with a ratio of 1: 0.87x
-_SMOOTHED_RATIO = 2
-_SMOOTHED_ROWS = 1 << 15
-_SMOOTHED_WORK = 1 << 22
+# The mini-batch update on a rectangular grid can come from per-neuron sums smoothed
+# along each axis (see :func:`~torchsom.functional.update.smoothed_numerator`) instead of
+# the (F + 1, b)·(b, n) product over neighbourhood rows. A cost model in multiply-add
+# equivalents chooses, fitted to paired in-process fits (b = 256, one thread):
+# the product path costs b·n·(F + 1) plus ~_ROW_COST per neighbourhood entry (gathered
+# and multiplied); the smoothed path costs n·(F + 1)·(x + y) in two skinny products that
+# run at about 1/_SKINNY of the product's rate, plus ~_SMOOTHED_FIXED for its extra calls.
+# Measured (smoothed over product fit time): 2.2x faster at (F=4, 50×50), 2.4x (16, 50×50),
+# 1.15x (4, 25×15), 1.14x (64, 25×15), 1.09x (1024, 25×15), 1.08x (1024, 10×10); slower,
+# so left on the product: 0.92x (4, 10×10), 0.95x (16, 10×10), b = 64 at (256, 25×15)
+# 0.87x, and the numerator alone at (1024, 50×50) 0.85x
+_ROW_COST = 23
+_SKINNY = 3
+_SMOOTHED_FIXED = 1 << 20
+
+
+def smoothing_pays(batch: int, grid: GridIndex, features: int) -> bool:
+    """Whether a mini-batch step on ``grid`` takes the smoothed update (cost model above;
+    rectangular grids only)."""
+    if grid.hex:
+        return False
+    n_neurons, width = grid.x * grid.y, features + 1
+    product = batch * n_neurons * (width + _ROW_COST)
+    smoothed = _SKINNY * n_neurons * width * (grid.x + grid.y) + _SMOOTHED_FIXED
+    return smoothed < product
 
 
 def stage_rows(ops: ArrayOps, samples: torch.Tensor, order: torch.Tensor | None,
@@ -187,10 +199,7 @@ class MinibatchRule:
         self.one_minus = ops.empty((n_neurons,), dtype)  # 1 − Σ_k H[k] of a step
         self.squares = ops.empty((features, n_neurons), dtype)  # (w − c)² of a refresh
         self.offsets = ops.arange(batch_size, n_neurons)
-        entries = batch_size * n_neurons
-        self.smoothing_pays = (
-            not grid.hex and batch_size >= _SMOOTHED_RATIO * (grid.x + grid.y)
-            and (entries >= _SMOOTHED_ROWS or entries * (features + 1) >= _SMOOTHED_WORK))
+        self.smoothing_pays = smoothing_pays(batch_size, grid, features)
         self._smoothed = False
         self._smoothing: tuple | None = None  # its scratch: sums, along the rows
         # the buffers of a full batch, as the step passes them on (no slicing per step)

@@ -146,13 +146,12 @@ def test_one_rank_trains_like_one_process_with_the_smoothed_update(one_rank,
     """The same with the mini-batch update taken through smoothed per-neuron sums."""
     import torchsom._engine.rules as rules
 
-    monkeypatch.setattr(rules, "_SMOOTHED_RATIO", 0)
-    monkeypatch.setattr(rules, "_SMOOTHED_ROWS", 0)
+    monkeypatch.setattr(rules, "smoothing_pays", lambda batch, grid, features: not grid.hex)
     plain, shared = _map(), _map()
     plain.fit(DATA, verbose=False)
     shared.fit(DATA, verbose=False, distributed=True, process_group=one_rank.new_group([0]))
     reference = _map()
-    monkeypatch.setattr(rules, "_SMOOTHED_RATIO", 10**9)
+    monkeypatch.setattr(rules, "smoothing_pays", lambda batch, grid, features: False)
     reference.fit(DATA, verbose=False)
     torch.testing.assert_close(shared.weights, plain.weights, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(plain.weights, reference.weights, rtol=1e-5, atol=1e-5)

@@ -156,8 +156,7 @@ def test_hand_made_codebook_moves_as_computed_by_hand(backend, algorithm):
 def smoothed(monkeypatch):
     """Force the mini-batch update through smoothed per-neuron sums on rectangular grids
     (whatever the batch) and count the steps that take it."""
-    monkeypatch.setattr(rules, "_SMOOTHED_RATIO", 0)
-    monkeypatch.setattr(rules, "_SMOOTHED_ROWS", 0)
+    monkeypatch.setattr(rules, "smoothing_pays", lambda batch, grid, features: not grid.hex)
     calls = {"count": 0}
     real = rules.smoothed_numerator
 
@@ -208,3 +207,18 @@ def test_cuda_smoothed_update_matches_the_reference(smoothed, dtype):
 def test_cuda_matches_the_reference(algorithm, topology, pbc, dtype):
     _check(dtype, algorithm, 8, topology, pbc, "gaussian", "euclidean", "torch",
            device="cuda")
+
+
+@pytest.mark.parametrize(("features", "x", "y", "batch", "smoothed"), [
+    (4, 50, 50, 256, True), (16, 50, 50, 256, True), (4, 25, 15, 256, True),
+    (64, 25, 15, 256, True), (1024, 25, 15, 256, True), (1024, 10, 10, 256, True),
+    (4, 10, 10, 256, False), (16, 10, 10, 256, False), (256, 25, 15, 64, False),
+    (1024, 50, 50, 256, False), (300, 25, 15, 16, False), (4, 25, 15, 16, False)])
+def test_the_update_cost_model_chooses_as_measured(features, x, y, batch, smoothed):
+    """The shapes the model was fitted to (see ``rules``): faster ones take it."""
+    rows, cols = grid_positions(x, y, "rectangular")
+    grid = GridIndex(x, y, "rectangular", torch.stack((rows.reshape(-1), cols.reshape(-1)), 1),
+                     None)
+    assert rules.smoothing_pays(batch, grid, features) is smoothed
+    hexagonal = GridIndex(x, y, "hexagonal", grid.positions, None)
+    assert not rules.smoothing_pays(batch, hexagonal, features)
