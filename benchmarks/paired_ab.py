@@ -1,7 +1,7 @@
 """Paired A/B of one engine setting: two values of a module constant, fits alternated.
 
 ``python -m benchmarks.paired_ab MODULE NAME VALUE_A VALUE_B [--features 300 --map 25x15
---batch 16 --samples 4000 --epochs 2 --pairs 15]``
+--batch 16 --samples 4000 --epochs 2 --pairs 15 --algorithm minibatch]``
 
 On a shared machine the same fit can take 0.10 s one minute and 0.19 s the next, so two
 separate runs of a few fits each cannot resolve a 5 % change. Here one process fits the
@@ -77,7 +77,8 @@ def _fitter(args: argparse.Namespace, module: Any) -> Callable[[Any], float]:
     def fit(value: Any) -> float:
         setattr(module, args.name, value)
         som = SOM(x=x, y=y, num_features=args.features, epochs=args.epochs,
-                  batch_size=args.batch, sigma=1.45, learning_rate=0.95, random_seed=42)
+                  batch_size=args.batch, sigma=1.45, learning_rate=0.95, random_seed=42,
+                  algorithm=args.algorithm)
         som.initialize_weights(data, mode="pca")
         start = time.process_time()
         som.fit(data, verbose=False)
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=4000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--pairs", type=int, default=15)
+    parser.add_argument("--algorithm", choices=("minibatch", "batch"), default="minibatch")
     args = parser.parse_args(argv)
     import torch
 

@@ -44,6 +44,19 @@ def test_script_restores_the_setting_and_the_threads(capsys) -> None:
     assert torch.get_num_threads() == before
 
 
+def test_the_batch_rule_can_be_paired(capsys, monkeypatch) -> None:
+    import torchsom._engine.rules as rules
+
+    seen = []
+    real = rules.BatchRule.step
+    monkeypatch.setattr(rules.BatchRule, "step", lambda self, *a: seen.append(1) or real(self, *a))
+    assert paired_ab.main(["torchsom.functional.bmu", "_SCORE_CACHE_BYTES", "1 << 21",
+                           "1 << 18", "--features", "8", "--map", "4x3", "--samples", "64",
+                           "--epochs", "1", "--pairs", "2", "--algorithm", "batch"]) == 0
+    assert "A/B per pair: median" in capsys.readouterr().out
+    assert seen  # the fits ran the batch rule
+
+
 def test_unknown_setting_is_refused() -> None:
     with pytest.raises(SystemExit):
         paired_ab.main(["torchsom.functional.update", "_NO_SUCH", "1", "2"])

@@ -43,16 +43,20 @@ DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024
 
 _NUMPY_FLOATS = (torch.float32, torch.float64)
 
+# float32 scores of one search chunk, in bytes: the chunk's scores are reduced (two
+# argmin passes) right after the product writes them, so they should stay in cache
+_SCORE_CACHE_BYTES = 2 * 1024 * 1024
+
 
 def chunk_size_for(n_neurons: int, budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> int:
     """Samples per search chunk.
 
-    About 2 MiB of float32 scores per chunk (so a chunk's scores stay in cache while they
-    are reduced), at least 128 and at most 4096 rows, and never more than
+    About ``_SCORE_CACHE_BYTES`` of float32 scores per chunk (so a chunk's scores stay in
+    cache while they are reduced), at least 128 and at most 4096 rows, and never more than
     ``budget_bytes`` of scratch memory.
     """
     neurons = max(1, n_neurons)
-    cache_rows = min(4096, max(128, (2 * 1024 * 1024) // (4 * neurons)))
+    cache_rows = min(4096, max(128, _SCORE_CACHE_BYTES // (4 * neurons)))
     return max(1, min(cache_rows, budget_bytes // (4 * neurons * 2)))
 
 
