@@ -199,7 +199,10 @@ class MinibatchRule:
         self.one_minus = ops.empty((n_neurons,), dtype)  # 1 − Σ_k H[k] of a step
         self.squares = ops.empty((features, n_neurons), dtype)  # (w − c)² of a refresh
         self.offsets = ops.arange(batch_size, n_neurons)
-        self.smoothing_pays = smoothing_pays(batch_size, grid, features)
+        # CPU only: on CUDA the scatter-add sums in a nondeterministic order (atomics),
+        # and the same seed must give the same map
+        self.smoothing_pays = (codebook.device.type == "cpu"
+                               and smoothing_pays(batch_size, grid, features))
         self._smoothed = False
         self._smoothing: tuple | None = None  # its scratch: sums, along the rows
         # the buffers of a full batch, as the step passes them on (no slicing per step)

@@ -192,11 +192,11 @@ def test_smoothed_update_is_not_taken_where_it_cannot_pay(smoothed):
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_cuda_smoothed_update_matches_the_reference(smoothed, dtype):
-    _check(dtype, "minibatch", 8, "rectangular", True, "gaussian", "euclidean", "torch",
-           device="cuda")
-    assert smoothed["count"] >= len(SCHEDULE)
+def test_cuda_keeps_the_product_update(smoothed):
+    """On CUDA the scatter-add of the smoothed update is not deterministic: not taken."""
+    _check(torch.float32, "minibatch", 8, "rectangular", False, "gaussian", "euclidean",
+           "torch", device="cuda")
+    assert smoothed["count"] == 0
 
 
 @pytest.mark.gpu
