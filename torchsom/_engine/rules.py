@@ -14,7 +14,8 @@ Contract (what the fit driver, and any other source of batches, relies on):
     ``best_value`` (b,). The mini-batch rule then updates the codebook; the batch rule
     accumulates per-neuron sums and counts.
 ``sample_squares(samples)``
-    Rules that rank by a score (all but the batch rule): the per-sample terms, (n,) or
+    Rules that rank by a score (all but the batch rule searching with a distance other
+    than the euclidean one, ``scored`` False): the per-sample terms, (n,) or
     (n, k), that :meth:`distances` turns ranking values into distances with, in the
     backend (the driver reorders their rows with the epoch's order).
 ``distances(best_value, sample_sq)``
@@ -242,7 +243,8 @@ class MinibatchRule:
             sums = ops.empty((x * y, width), self.dtype)
             self._smoothing = (sums, ops.empty((y * width, x), self.dtype))
         if self._smoothed:
-            self._smoothing[0][...] = 0.0  # kept zero between steps; cleared anyway
+            # the step leaves the sums zero; cleared here too in case a step was interrupted
+            self._smoothing[0][...] = 0.0
         if kernel.separable:
             row_table = ops.array(kernel.row_table) * self._scale  # backend arithmetic
             key_table = ops.array(kernel.key_table)
