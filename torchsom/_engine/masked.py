@@ -103,9 +103,10 @@ class MaskedBatchRule(BatchRule):
         Shape (F,): the observed mean of the data.
     """
 
+    ranks_by_score = False  # the masked search returns distances (torch)
+
     def __init__(self, ops: ArrayOps, codebook: torch.Tensor, center: torch.Tensor) -> None:
         super().__init__(ops, codebook, center, euclidean_cross)
-        self.scored = False  # the masked search returns distances (torch)
         n_neurons, features = codebook.shape
         self.stats = codebook.new_zeros(n_neurons, 2 * features)
         self._sums = codebook.new_zeros(n_neurons, features)

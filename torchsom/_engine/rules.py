@@ -82,19 +82,17 @@ _TABLE_LIMIT = 4_000_000
 # and multiplied); the smoothed path costs n·(F + 1)·(x + y) in two skinny products that
 # run at about 1/_SKINNY of the product's rate, plus ~_SMOOTHED_FIXED for its extra calls.
 # Measured (smoothed over product fit time): 2.2x faster at (F=4, 50×50), 2.4x (16, 50×50),
-# 1.15x (4, 25×15), 1.14x (64, 25×15), 1.09x (1024, 25×15), 1.08x (1024, 10×10); slower,
-# so left on the product: 0.92x (4, 10×10), 0.95x (16, 10×10), b = 64 at (256, 25×15)
-# 0.87x, and the numerator alone at (1024, 50×50) 0.85x
+# 1.48x (64, 50×50), 1.15x (4, 25×15), 1.14x (64, 25×15), 1.13x (256, 18×14), 1.09-1.28x
+# (1024, 25×15), 1.08x (1024, 10×10); slower, so left on the product: 0.92x (4, 10×10),
+# 0.95x (16, 10×10), b = 64 at (256, 25×15) 0.87x, (1024, 50×50) 0.74x
 _ROW_COST = 23
 _SKINNY = 3
 _SMOOTHED_FIXED = 1 << 20
 
 
 def smoothing_pays(batch: int, grid: GridIndex, features: int) -> bool:
-    """Whether a mini-batch step on ``grid`` takes the smoothed update (cost model above;
-    rectangular grids only)."""
-    if grid.hex:
-        return False
+    """Whether the smoothed update costs less than the product on ``grid`` (cost model
+    above; whether it applies at all is the rule's decision)."""
     n_neurons, width = grid.x * grid.y, features + 1
     product = batch * n_neurons * (width + _ROW_COST)
     smoothed = _SKINNY * n_neurons * width * (grid.x + grid.y) + _SMOOTHED_FIXED
@@ -200,10 +198,11 @@ class MinibatchRule:
         self.one_minus = ops.empty((n_neurons,), dtype)  # 1 − Σ_k H[k] of a step
         self.squares = ops.empty((features, n_neurons), dtype)  # (w − c)² of a refresh
         self.offsets = ops.arange(batch_size, n_neurons)
-        # CPU only: on CUDA the scatter-add sums in a nondeterministic order (atomics),
-        # and the same seed must give the same map
-        self.smoothing_pays = (codebook.device.type == "cpu"
-                               and smoothing_pays(batch_size, grid, features))
+        # the smoothed update needs the rectangular layout of the axis tables (hexagonal
+        # keys are half-cells) and runs on the CPU only: on CUDA the scatter-add sums in a
+        # nondeterministic order (atomics), and the same seed must give the same map
+        self.smoothing_allowed = (not grid.hex and codebook.device.type == "cpu"
+                                  and smoothing_pays(batch_size, grid, features))
         self._smoothed = False
         self._smoothing: tuple | None = None  # its scratch: sums, along the rows
         # the buffers of a full batch, as the step passes them on (no slicing per step)
@@ -237,7 +236,7 @@ class MinibatchRule:
         # data-parallel steps divide by the global batch after the sum
         per_batch = self.batch_size if self.reduce is None else 1
         self._scale = float(learning_rate) / (per_batch * self.factor)
-        self._smoothed = kernel.separable and self.smoothing_pays
+        self._smoothed = kernel.separable and self.smoothing_allowed
         if self._smoothed and self._smoothing is None:
             x, y, width = self.grid.x, self.grid.y, self.features + 1
             sums = ops.empty((x * y, width), self.dtype)
@@ -403,6 +402,9 @@ class BatchRule:
         ``(b, F) × (n, F) → (b, n)`` distance.
     """
 
+    #: subclasses whose search returns distances (the masked rule) set this False
+    ranks_by_score = True
+
     def __init__(self, ops: ArrayOps, codebook: torch.Tensor, center: torch.Tensor | None,
                  cross_distance: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
         self.ops, self.cross = ops, cross_distance
@@ -411,7 +413,9 @@ class BatchRule:
         n_neurons, features = codebook.shape
         self.features = features
         self.two = min(2, n_neurons)
-        self.scored = cross_distance is euclidean_cross and center is not None
+        self.scored = (self.ranks_by_score and cross_distance is euclidean_cross
+                       and center is not None)
+        self._staging_ops = ops if self.scored else TorchOps(codebook.device)
         # columns: the per-neuron sums of ``x − c``, then the hit counts
         self.stats = codebook.new_zeros(n_neurons, features + 1)
         if self.scored:
@@ -427,8 +431,7 @@ class BatchRule:
 
     def stage(self, samples: torch.Tensor, order: torch.Tensor | None = None):
         """``[x − c | 1]`` (m, F + 1) of ``samples[order]`` (torch for other distances)."""
-        ops = self.ops if self.scored else TorchOps(samples.device)
-        return stage_rows(ops, samples, order, self.center, 1.0)
+        return stage_rows(self._staging_ops, samples, order, self.center, 1.0)
 
     def begin(self, learning_rate: float, kernel: GridKernel) -> None:
         """Reset the epoch's sums and counts; rank against the epoch's codebook."""

@@ -186,8 +186,7 @@ class Run:
         staged = self._staged[1]
         if order is None:
             return staged
-        ops = self.ops if self.scored else self.record
-        return ops.take(staged, ops.array(order), 0)
+        return self.record.take(staged, self.record.array(order), 0)  # the staging backend
 
     def _consume(self, samples: torch.Tensor, order: torch.Tensor | None, reuse: bool) -> None:
         rule, record, dtype = self.rule, self.record, self.codebook.dtype
