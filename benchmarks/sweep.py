@@ -16,7 +16,9 @@ Time per step
     fixed per-fit setup cancel. ``ΔE`` is sized in the runner so that the difference is
     about ``target_s``. Rounds interleave the two fits and, for our backend, fits with
     ``torch.set_flush_denormal(False)`` and ``(True)``; the step time is the median over
-    rounds.
+    rounds (ours runs ``OURS_EXTRA_ROUNDS`` more). The flush-denormal sensitivity is the
+    median over rounds of each round's own ratio, so a slow spell of a shared machine that
+    hits one round moves both sides of that round's ratio.
 
 Compute floor
     The two products no exact step can avoid, timed directly in our runner process at the
@@ -46,6 +48,16 @@ FLOOR_SLACK_US = 30.0
 LEGACY_MIN_RATIO = 5.0
 #: time without flush-denormal / time with it, at most
 DENORMAL_MAX = 1.1
+
+#: extra rounds of our backend when several are asked for: each of its rounds also times
+#: the flush-denormal mode, and the sensitivity is the median of the rounds' paired ratios
+OURS_EXTRA_ROUNDS = 2
+
+
+def rounds_of(backend: str, rounds: int) -> int:
+    """Interleaved rounds per point of ``backend`` when ``rounds`` are asked for."""
+    return rounds + OURS_EXTRA_ROUNDS if backend == "ours" and rounds > 1 else rounds
+
 
 #: sizing model of our step (only to choose sample counts; never reported)
 _MODEL_OVERHEAD_US = 30.0

@@ -32,7 +32,8 @@ def sweep_job(backend: str, points: list[dict[str, Any]], out_dir: Path, args) -
     return {
         "kind": "sweep", "backend": backend, "threads": 1, "device": args.device,
         "sigma": cfg.SIGMA, "learning_rate": cfg.LEARNING_RATE, "constant_lr": False,
-        "seed": cfg.SOM_SEED, "points": points, "rounds": args.sweep_rounds,
+        "seed": cfg.SOM_SEED, "points": points,
+        "rounds": sweep.rounds_of(backend, args.sweep_rounds),
         "target_s": args.sweep_target_s, "max_extra_epochs": 400,
         "point_budget_s": args.point_cap, "flush_modes": [False, True] if ours else [False],
         "floor": ours, "clock": args.sweep_clock, "out_dir": str(out_dir),

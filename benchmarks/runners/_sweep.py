@@ -307,11 +307,32 @@ def run_point(impl, lib, torch, job: dict, point: dict, progress: Progress,
     elif out["step_us"] <= 0 or out["step_us_ftz"] <= 0:
         out["denormal_note"] = "timing too noisy: a step time came out non-positive"
     else:
-        out["denormal_ratio"] = out["step_us"] / out["step_us_ftz"]
+        out["denormal_ratio"] = _paired_ratio(rounds, clock)
+        if out["denormal_ratio"] is None:
+            out["denormal_note"] = "timing too noisy: no round gave two positive step times"
     if job.get("floor"):
         out["floor"] = out_floor
     out["point_s"] = time.perf_counter() - started
     return out
+
+
+def _paired_ratio(rounds: list[dict[str, Any]], clock: str) -> float | None:
+    """Median over rounds of that round's step time without flush-denormal over its step
+    time with it.
+
+    A round measures both modes back to back, so a slow spell of a shared machine moves
+    both sides of its ratio; the ratio of the two medians mixes rounds and does not.
+    Rounds with a non-positive step time (timing noise) are left out; None if all are.
+    """
+    ratios = []
+    for record in rounds:
+        if "plain" not in record or "ftz" not in record:
+            continue
+        plain, ftz = (record[key][f"e2_{clock}"] - record[key][f"e1_{clock}"]
+                      for key in ("plain", "ftz"))
+        if plain > 0 and ftz > 0:
+            ratios.append(plain / ftz)
+    return statistics.median(ratios) if ratios else None
 
 
 def _median_step(pairs, extra: int, steps: int) -> float | None:

@@ -236,3 +236,20 @@ def test_sweep_main_with_our_runner(tmp_path: Path) -> None:
     assert process["ok"] and process["threads_seen"] == 1
     assert process["matmul_gflops_start"] > 0 and process["matmul_gflops_end"] > 0
     assert json.loads((tmp_path / "out" / "progress.json").read_text())["point"] is None
+
+
+def test_denormal_ratio_pairs_each_rounds_two_modes() -> None:
+    sweeper = load_runner("_sweep")
+
+    def round_of(plain_s: float, ftz_s: float) -> dict:
+        return {"plain": {"e1_cpu": 1.0, "e2_cpu": 1.0 + plain_s},
+                "ftz": {"e1_cpu": 2.0, "e2_cpu": 2.0 + ftz_s}}
+
+    # a slow spell doubles both modes of the second round: its ratio stays 1.0, while the
+    # ratio of the two medians (3.0 / 1.5) would read as 2x
+    rounds = [round_of(1.0, 1.0), round_of(3.0, 3.0), round_of(3.0, 1.5)]
+    assert sweeper._paired_ratio(rounds, "cpu") == pytest.approx(1.0)
+    # rounds with a non-positive step time are left out; none left gives None
+    assert sweeper._paired_ratio([round_of(-1.0, 1.0), round_of(1.2, 1.0)], "cpu") == \
+        pytest.approx(1.2)
+    assert sweeper._paired_ratio([round_of(0.0, 1.0)], "cpu") is None

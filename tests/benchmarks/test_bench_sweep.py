@@ -144,3 +144,9 @@ def test_assess_batch_rule_and_missing_results() -> None:
     failed = sweep.assess(MB.spec(), {"point": MB.id, "status": "error", "reason": "boom"},
                           legacy_point(MB, 1000.0))
     assert failed["step_us"] is None and not failed["ok"] and "ours: boom" in failed["notes"]
+
+
+def test_our_backend_gets_extra_rounds_except_in_a_single_round_run() -> None:
+    assert sweep.rounds_of("ours", 3) == 3 + sweep.OURS_EXTRA_ROUNDS
+    assert sweep.rounds_of("torchsom131", 3) == 3
+    assert sweep.rounds_of("ours", 1) == 1  # --quick / --smoke
