@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: venv test demo lint bench bench-targets bench-sweep bench-smoke bench-scale \
-	bench-online docs docs-missing sklearn-comparison clean chromium browser-check
+	bench-online bench-shared-start docs docs-missing sklearn-comparison clean chromium browser-check
 
 venv: $(STAMP)
 
@@ -29,6 +29,10 @@ bench-sweep: venv
 
 bench-smoke: venv
 	$(PY) -m benchmarks.harness --smoke $(BENCH_ARGS)
+
+# Our batch map and XPySom's from one shared start, epoch by epoch (under a minute)
+bench-shared-start: venv
+	$(PY) -m benchmarks.shared_start $(BENCH_ARGS)
 
 # Streaming (10^7 x 50 memmap, 2 GB under .bench/scale/) and 2 ranks vs 1 (benchmarks/scale_out.py)
 bench-scale: venv
