@@ -55,3 +55,23 @@ def test_thread_count_is_measured_once_per_shape(monkeypatch) -> None:
 def test_step_products_time_runs_the_real_products(ops) -> None:
     seconds = selection._step_products_time(ops, 4, 6, 3, torch.float32, 1, repeats=2)
     assert 0.0 < seconds < 1.0
+
+
+def test_calibration_imports_nothing_heavy_in_a_fresh_process() -> None:
+    """The first multi-threaded fit of a process pays the calibration; it must not pull in
+    modules such as ``numpy.ma`` (``np.median`` imports it, ~70 ms)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, torch\n"
+        "torch.set_num_threads(2)\n"
+        "from torchsom._engine import selection\n"
+        "from torchsom._engine.ops import NumpyOps\n"
+        "before = set(sys.modules)\n"
+        "selection.minibatch_threads(NumpyOps(torch.device('cpu')), 16, 375, 4, torch.float32)\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.startswith('numpy')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
