@@ -101,3 +101,34 @@ def test_an_empty_source_is_refused() -> None:
 
     with pytest.raises(ValueError, match="no samples in pass 1"):
         small_som().fit(shrinking, verbose=False)
+
+
+def test_a_quiet_fit_builds_no_progress_bar_and_a_verbose_one_reports_each_epoch(
+        monkeypatch) -> None:
+    """Even a disabled tqdm bar costs ~14 ms on its first use (its write lock imports
+    multiprocessing's synchronisation), so a quiet fit must not build one at all."""
+    from torchsom._engine import driver
+
+    bars = []
+
+    class Bar:
+        def __init__(self, **kwargs):
+            self.kwargs, self.updates, self.closed, self.postfix = kwargs, 0, False, None
+            bars.append(self)
+
+        def update(self, count):
+            self.updates += count
+
+        def set_postfix(self, refresh=True, **values):
+            self.postfix = values
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(driver, "tqdm", Bar)
+    small_som().fit(DATA, verbose=False)
+    assert bars == []
+    small_som().fit(DATA, verbose=True)
+    (bar,) = bars
+    assert bar.kwargs["total"] == 3 and bar.updates == 3 and bar.closed
+    assert set(bar.postfix) == {"QE", "TE"}
