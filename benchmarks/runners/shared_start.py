@@ -4,14 +4,13 @@ given starting codebook.
 ``python shared_start.py xpysom|ours DATA.npy START.npy EPOCHS OUT.npz``
 
 Writes ``OUT.npz`` with ``epoch_<k>`` (x, y, F) after epochs ``0..k`` of an ``EPOCHS``
-schedule (σ = 1.45 / (1 + 2t / EPOCHS), Kohonen's batch map, learning rate 1). With
-``START.npy`` absent and ``xpysom``, XPySom's own PCA start is written there first.
+schedule (σ = 1.45 / (1 + 2t / EPOCHS), Kohonen's batch map, learning rate 1). ``xpysom``
+starts from its own PCA codebook and writes it to ``START.npy``; ``ours`` reads it there.
 Runs in the library's own environment (``.bench/xpysom`` or ``.bench/ours``).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 import numpy as np
@@ -27,11 +26,8 @@ def xpysom_epochs(data: np.ndarray, start_path: str, epochs: int) -> dict[str, n
                         decay_function="asymptotic", neighborhood_function="gaussian",
                         std_coeff=1.0, topology="rectangular", activation_distance="euclidean",
                         random_seed=42, xp=np)
-    if os.path.exists(start_path):
-        som._weights = np.load(start_path).astype(np.float32)
-    else:
-        som.pca_weights_init(data)
-        np.save(start_path, np.asarray(som.get_weights(), dtype=np.float32))
+    som.pca_weights_init(data)
+    np.save(start_path, np.asarray(som.get_weights(), dtype=np.float32))
     out = {}
     for epoch in range(epochs):  # XPySom evaluates its schedule at ``iteration`` of ``epochs``
         som.train(data, epochs, iter_beg=epoch, iter_end=epoch + 1)
